@@ -1,0 +1,42 @@
+"""Prefixes and IRIs: the only place they are spelled out (the vocabulary contract in DESIGN.md)."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+PK = Namespace("https://w3id.org/policykb/ontology#")
+PKD = Namespace("https://w3id.org/policykb/id/")
+OA = Namespace("http://www.w3.org/ns/oa#")
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+PREFIXES: dict[str, Namespace] = {
+    "pk": PK,
+    "pkd": PKD,
+    "rdf": Namespace(str(RDF)),
+    "rdfs": Namespace(str(RDFS)),
+    "owl": Namespace(str(OWL)),
+    "xsd": Namespace(str(XSD)),
+    "skos": Namespace(str(SKOS)),
+    "dcterms": Namespace(str(DCTERMS)),
+    "prov": Namespace(str(PROV)),
+    "oa": OA,
+    "eli": ELI,
+}
+
+
+def sparql_prefixes() -> str:
+    """The PREFIX lines every named query and user query may rely on."""
+    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+
+def document_iri(doc_id: str) -> str:
+    """`pkd:doc/<doc-id>` — stable, readable document IRI."""
+    return f"{PKD}doc/{doc_id}"
+
+
+def segment_iri(doc_id: str, path: list[tuple[str, int]]) -> str:
+    """`pkd:doc/<doc-id>/provision/14/sentence/2` from [("provision", 14), ("sentence", 2)]."""
+    tail = "".join(f"/{kind}/{n}" for kind, n in path)
+    return f"{document_iri(doc_id)}{tail}"
