@@ -33,11 +33,13 @@ ASCII_TO_WIDE = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", "("
 PAGE_NUMBER = re.compile(r"^[0-9]{1,3}$")
 DOUBLED_MIN_COVERAGE = 0.5
 DOUBLED_MIN_LENGTH = 16
+DOUBLED_SHORT_LENGTH = 4
 DOUBLED_MAX_RUN = 60
 WIDTH_TOLERANCE = 3
 FULL_RATIO = 0.85
 LOOSE_RATIO = 0.6
 TOC_MIN_RUN = 8
+VERTICAL_MIN_RUN = 4
 LABEL_MAX = 12
 CAPTION_MAX = 60
 CAPTION_RATIO = 0.8
@@ -122,6 +124,15 @@ class _Line:
     end: int  # raw offset after the last non-space character
     gap: int  # newlines between the previous kept line and this one
     text: str
+    prefix: str = ""  # the line's part before a slice began ("" for whole lines)
+
+    @property
+    def width(self) -> int:
+        return display_width(self.prefix + self.text)
+
+    @property
+    def has_punct(self) -> bool:
+        return any(ch in INNER_PUNCT for ch in self.prefix + self.text)
 
 
 @dataclass
@@ -148,8 +159,11 @@ class _Cells:
         return out
 
 
-def _split_lines(raw: str) -> list[_Line]:
-    """Non-empty lines with their gaps; page-number lines removed (their gaps merged)."""
+def _split_lines(raw: str, prefix: str = "") -> list[_Line]:
+    """Non-empty lines with their gaps; page-number lines removed (their gaps merged).
+
+    `prefix` is the first line's part that lies before `raw` (for a file slice).
+    """
     lines: list[_Line] = []
     pos = 0
     newlines = 0
@@ -157,14 +171,16 @@ def _split_lines(raw: str) -> list[_Line]:
     for piece in raw.split("\n"):
         content = piece.strip(HSPACE + "\r")
         if content:
-            lead = len(piece) - len(piece.lstrip(HSPACE + "\r"))
-            start = pos + lead
+            indent = len(piece) - len(piece.lstrip(HSPACE + "\r"))
+            start = pos + indent
             candidates.append(_Line(start, start + len(content), newlines, content))
             newlines = 1
         else:
             newlines += 1
         pos += len(piece) + 1
     trailing_gap = newlines
+    if candidates and prefix and candidates[0].start == 0:
+        candidates[0].prefix = prefix
     for i, line in enumerate(candidates):
         if PAGE_NUMBER.match(line.text):
             # The edges of the file count as blank lines.
@@ -178,6 +194,12 @@ def _split_lines(raw: str) -> list[_Line]:
     return lines
 
 
+def slice_prefix(file_text: str, start: int) -> str:
+    """The text on `start`'s line before it: the context a slice's first line needs."""
+    line_start = file_text.rfind("\n", 0, start) + 1
+    return file_text[line_start:start]
+
+
 def infer_layout(raw: str) -> Layout:
     """Infer the wrap gap and the typical full-line width of a file from its lines."""
     lines = _split_lines(raw)
@@ -185,7 +207,7 @@ def infer_layout(raw: str) -> Layout:
         b.gap for a, b in zip(lines, lines[1:], strict=False) if not _is_terminal(a.text)
     )
     wrap_gap = min(gaps.most_common(1)[0][0], 2) if gaps else 1
-    widths = [display_width(line.text) for line in lines]
+    widths = [line.width for line in lines]
     counted = Counter(w for w in widths if w >= 12)
     line_width = counted.most_common(1)[0][0] if counted else 40
     near = sum(1 for w in widths if abs(w - line_width) <= WIDTH_TOLERANCE + 1)
@@ -213,23 +235,30 @@ def _is_vertical(line: _Line) -> bool:
     return len(line.text) == 1 and is_ideograph(line.text)
 
 
+def _vertical_run_end(lines: list[_Line], i: int) -> int:
+    j = i
+    while j < len(lines) and _is_vertical(lines[j]) and (j == i or lines[j].gap <= 2):
+        j += 1
+    return j
+
+
 def _group_lines(lines: list[_Line], layout: Layout) -> list[tuple[list[_Line], bool]]:
     """Group lines into blocks; the flag marks a vertical (one character per line) headline."""
     groups: list[tuple[list[_Line], bool]] = []
     i = 0
     while i < len(lines):
         # A vertical headline: four or more one-character lines in a row.
-        j = i
-        while j < len(lines) and _is_vertical(lines[j]) and (j == i or lines[j].gap <= 2):
-            j += 1
-        if j - i >= 4:
+        j = _vertical_run_end(lines, i)
+        if j - i >= VERTICAL_MIN_RUN:
             groups.append((lines[i:j], True))
             i = j
             continue
         block = [lines[i]]
         i += 1
-        while i < len(lines) and _joins(
-            block, lines[i], lines[i + 1] if i + 1 < len(lines) else None, layout
+        while (
+            i < len(lines)
+            and _vertical_run_end(lines, i) - i < VERTICAL_MIN_RUN
+            and _joins(block, lines[i], lines[i + 1] if i + 1 < len(lines) else None, layout)
         ):
             block.append(lines[i])
             i += 1
@@ -260,26 +289,26 @@ def _is_display_line(line: _Line, after: _Line | None, layout: Layout) -> bool:
         and (
             layout.wrap_gap > 1
             or after.gap > layout.wrap_gap
-            or display_width(after.text) >= 2 * display_width(line.text)
+            or after.width >= 2 * line.width
         )
-        and not _is_full(display_width(line.text), layout.line_width)
-        and not any(ch in INNER_PUNCT for ch in line.text)
+        and not _is_full(line.width, layout.line_width)
+        and not line.has_punct
         and not _is_terminal(line.text)
-        and _is_full(display_width(after.text), layout.line_width)
+        and _is_full(after.width, layout.line_width)
     )
 
 
 def _joins(block: list[_Line], nxt: _Line, after: _Line | None, layout: Layout) -> bool:
     """Does `nxt` continue the block (a wrapped line) rather than start a new one?"""
     a = block[-1]
-    if _starts_block(nxt.text) or _is_vertical(nxt) and not _is_vertical(a):
+    if _starts_block(nxt.text):
         return False
     if _ends_block(a.text):
         return False
     if not layout.wrapped:
         return nxt.gap < layout.wrap_gap
-    width_a = display_width(a.text)
-    reference = display_width(block[-2].text) if len(block) > 1 else layout.line_width
+    width_a = a.width
+    reference = block[-2].width if len(block) > 1 else layout.line_width
     if _is_terminal(a.text):
         # A sentence ends here: the paragraph goes on only if the line was full.
         return (
@@ -287,7 +316,7 @@ def _joins(block: list[_Line], nxt: _Line, after: _Line | None, layout: Layout) 
             and _is_full(width_a, reference)
             and not _is_display_line(nxt, after, layout)
         )
-    has_punct = any(ch in INNER_PUNCT for ch in a.text)
+    has_punct = a.has_punct
     if nxt.gap > layout.wrap_gap:
         # A blank line mid-sentence: a column break if the line was full or is plainly
         # mid-sentence; a short unpunctuated line is a heading.
@@ -397,11 +426,13 @@ def _doubled_runs(text: str) -> list[tuple[int, int]]:
 def _undouble(cells: _Cells) -> tuple[_Cells, bool]:
     """Undouble a block printed twice by overprinted layers, if most of it is doubled."""
     text = cells.text()
-    if len(text) < DOUBLED_MIN_LENGTH:
+    if len(text) < DOUBLED_SHORT_LENGTH:
         return cells, False
     runs = _doubled_runs(text)
     covered = sum(2 * length for _, length in runs)
-    if covered < DOUBLED_MIN_COVERAGE * len(text):
+    # Short texts (a clause cut from a doubled block) must be doubled through and through.
+    needed = DOUBLED_MIN_COVERAGE if len(text) >= DOUBLED_MIN_LENGTH else 1.0
+    if covered < needed * len(text):
         return cells, False
     mask = [True] * len(text)
     ends = list(cells.ends)
@@ -451,14 +482,16 @@ def _is_narrow_box(text: str, group: list[_Line], layout: Layout) -> bool:
     if sum(text.count(p) for p in "。！？") != 1 or not _is_terminal(text):
         return False
     limit = CAPTION_RATIO * layout.line_width
-    return all(display_width(line.text) <= limit for line in group)
+    return all(line.width <= limit for line in group)
 
 
-def normalise(raw: str, *, layout: Layout | None = None, offset: int = 0) -> Normalised:
+def normalise(
+    raw: str, *, layout: Layout | None = None, offset: int = 0, prefix: str = ""
+) -> Normalised:
     """Normalise `raw` (a whole file, or a slice of it starting at `offset` in the file).
 
-    Pass the file's `layout` when normalising a slice, so the slice is read the way the whole
-    file was.
+    For a slice, pass the file's `layout` and the `prefix` of the first line that lies before
+    the slice (see `slice_prefix`), so the slice's lines are measured as the whole file's were.
 
     >>> n = normalise("对“一\\n把手”监督\\n\\n6\\n\\n实 施 规 划")
     >>> n.text
@@ -467,7 +500,7 @@ def normalise(raw: str, *, layout: Layout | None = None, offset: int = 0) -> Nor
     (2, 7)
     """
     layout = layout or infer_layout(raw)
-    lines = _split_lines(raw)
+    lines = _split_lines(raw, prefix)
     groups = _group_lines(lines, layout)
     out = _Cells()
     kinds: list[tuple[str, int, int, int]] = []
@@ -485,7 +518,7 @@ def normalise(raw: str, *, layout: Layout | None = None, offset: int = 0) -> Nor
         begin = len(out.chars)
         for ch, s, e in zip(cells.chars, cells.starts, cells.ends, strict=True):
             out.add(ch, s, e)
-        widths = sorted(display_width(line.text) for line in group)
+        widths = sorted(line.width for line in group)
         kind = _classify(cells.text(), group, vertical, layout)
         kinds.append((kind, begin, len(out.chars), widths[len(widths) // 2]))
     blocks = _finish_blocks(kinds, out.text(), layout)

@@ -1,0 +1,330 @@
+"""The corpus: source files byte-for-byte, each described by a TOML metadata file.
+
+A metadata file may describe a slice of a source file (`raw_range`), so one file can hold two
+documents (the 意见 and the interpretation printed after it), and a document may have no file
+at all when it is known only through a report that describes it (`known_through`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from kb.errors import CorpusError, DocumentNotFoundError, MetadataError
+from kb.normalise import Layout, Normalised, infer_layout, normalise, slice_prefix
+from kb.resources import REPO_DIR
+
+LEVELS = ("central", "provincial", "municipal", "county")
+KINDS = ("regulation", "interpretation", "news report", "article")
+TEXT_FORMS = ("full text", "report", "known through report")
+REQUIRED = ("id", "title", "issuer", "date", "level", "kind", "source_publication", "text_form")
+OPTIONAL_STR = ("title_en", "short_title", "relation", "relates_to", "known_through", "source_file")
+DEFAULT_CORPUS = REPO_DIR / "corpus"
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    """What a metadata file says of a document."""
+
+    id: str
+    title: str
+    issuer: str
+    date: str
+    level: str
+    kind: str
+    source_publication: str
+    text_form: str
+    source_file: str | None = None
+    raw_range: tuple[int, int] | None = None
+    title_en: str | None = None
+    short_title: str | None = None
+    relation: str | None = None
+    relates_to: str | None = None
+    known_through: str | None = None
+    describes: tuple[str, ...] = ()
+    metadata_path: Path | None = None
+
+    @property
+    def has_text(self) -> bool:
+        """False for a rule known only through a report about it."""
+        return self.source_file is not None
+
+
+def _field_error(path: Path, name: str, what: str) -> MetadataError:
+    return MetadataError(f"{path}: field '{name}' {what}")
+
+
+def parse_metadata(path: Path) -> DocumentMeta:
+    """Read and validate one metadata file; every problem is one line naming the field.
+
+    :raises MetadataError: a missing, misspelt or ill-typed field.
+    """
+    try:
+        data = tomllib.loads(read_text_file(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise MetadataError(f"{path}: not valid TOML ({exc}); fix the syntax") from None
+    for name in REQUIRED:
+        if name not in data:
+            raise _field_error(path, name, "is missing; add it (see corpus/*.toml for examples)")
+        if not isinstance(data[name], str) or not data[name].strip():
+            raise _field_error(path, name, "must be a non-empty string")
+    known = set(REQUIRED) | set(OPTIONAL_STR) | {"raw_range", "describes"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise _field_error(path, unknown[0], f"is not a known field (known: {', '.join(sorted(known))})")
+    for name, allowed in (("level", LEVELS), ("kind", KINDS), ("text_form", TEXT_FORMS)):
+        if data[name] not in allowed:
+            raise _field_error(
+                path, name, f"must be one of {', '.join(allowed)} (got {data[name]!r})"
+            )
+    if data["id"] != path.stem:
+        raise _field_error(path, "id", f"must equal the file name {path.stem!r} (got {data['id']!r})")
+    for name in OPTIONAL_STR:
+        if name in data and (not isinstance(data[name], str) or not data[name].strip()):
+            raise _field_error(path, name, "must be a non-empty string")
+    if data["text_form"] == "known through report":
+        if "known_through" not in data or "source_file" in data:
+            raise _field_error(
+                path, "known_through", "is required, and source_file forbidden, for a rule "
+                "known only through a report"
+            )
+    elif "source_file" not in data:
+        raise _field_error(path, "source_file", "is missing; name the text file in corpus/")
+    raw_range: tuple[int, int] | None = None
+    if "raw_range" in data:
+        value = data["raw_range"]
+        if (
+            not isinstance(value, list)
+            or len(value) != 2
+            or not all(isinstance(v, int) and v >= 0 for v in value)
+            or value[0] >= value[1]
+        ):
+            raise _field_error(path, "raw_range", "must be [start, end] with 0 <= start < end")
+        raw_range = (value[0], value[1])
+    describes = data.get("describes", [])
+    if not isinstance(describes, list) or not all(isinstance(d, str) for d in describes):
+        raise _field_error(path, "describes", "must be a list of document ids")
+    return DocumentMeta(
+        id=data["id"],
+        title=data["title"],
+        issuer=data["issuer"],
+        date=data["date"],
+        level=data["level"],
+        kind=data["kind"],
+        source_publication=data["source_publication"],
+        text_form=data["text_form"],
+        source_file=data.get("source_file"),
+        raw_range=raw_range,
+        title_en=data.get("title_en"),
+        short_title=data.get("short_title"),
+        relation=data.get("relation"),
+        relates_to=data.get("relates_to"),
+        known_through=data.get("known_through"),
+        describes=tuple(describes),
+        metadata_path=path,
+    )
+
+
+def _looks_binary(data: bytes) -> bool:
+    if b"\x00" in data[:4096]:
+        return True
+    sample = data[:4096]
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13))
+    return controls > len(sample) // 20
+
+
+def read_text_file(path: Path) -> str:
+    """Read a UTF-8 text file, or say in one line why it cannot be read and what to do.
+
+    :raises CorpusError: missing, empty, binary, UTF-16 or not UTF-8 (e.g. GBK).
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise DocumentNotFoundError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CorpusError(f"{path}: is a directory; give a text file") from None
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not data.strip():
+        raise CorpusError(f"{path}: the file is empty; give a UTF-8 text file with the document's text")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise CorpusError(
+            f"{path}: is UTF-16 (it starts with a byte-order mark); save it as UTF-8, "
+            f"e.g. iconv -f UTF-16 -t UTF-8 {path.name} > {path.stem}.utf8.txt"
+        )
+    if _looks_binary(data):
+        raise CorpusError(f"{path}: looks like a binary file, not text; give a UTF-8 .txt file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        hint = ""
+        try:
+            data.decode("gb18030")
+            hint = " (it looks like GBK/GB18030)"
+        except UnicodeDecodeError:
+            pass
+        raise CorpusError(
+            f"{path}: is not UTF-8{hint}: byte {exc.start} cannot be decoded; convert it, e.g. "
+            f"iconv -f GB18030 -t UTF-8 {path.name} > {path.stem}.utf8.txt"
+        ) from None
+
+
+@dataclass
+class Document:
+    """A document with text: its metadata, the raw source file and its normalised slice."""
+
+    meta: DocumentMeta
+    source_path: Path
+    file_text: str
+    raw_start: int
+    raw_end: int
+    file_layout: Layout
+    _normalised: Normalised | None = field(default=None, repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def raw_text(self) -> str:
+        """The document's own raw characters (a slice of the source file)."""
+        return self.file_text[self.raw_start : self.raw_end]
+
+    @property
+    def normalised(self) -> Normalised:
+        """Clean text and offset map; offsets are absolute in the source file."""
+        if self._normalised is None:
+            self._normalised = self.normalise_raw(self.raw_start, self.raw_end)
+        return self._normalised
+
+    @property
+    def clean_text(self) -> str:
+        return self.normalised.text
+
+    @cached_property
+    def sha256(self) -> str:
+        """SHA-256 of the whole source file's bytes, so a reader can check they have our file."""
+        return hashlib.sha256(self.source_path.read_bytes()).hexdigest()
+
+    def normalise_raw(self, start: int, end: int) -> Normalised:
+        """Normalise the raw file slice `[start, end)` in the context of its file."""
+        return normalise(
+            self.file_text[start:end],
+            layout=self.file_layout,
+            offset=start,
+            prefix=slice_prefix(self.file_text, start),
+        )
+
+    def normalise_span(self, start: int, end: int) -> str:
+        """The clean text of a raw span: what a cited `[start, end)` says once normalised."""
+        return self.normalise_raw(start, end).text
+
+
+def _document_from(meta: DocumentMeta, path: Path, text: str) -> Document:
+    start, end = meta.raw_range or (0, len(text))
+    if end > len(text):
+        raise MetadataError(
+            f"{meta.metadata_path}: field 'raw_range' ends at {end}, past the end of "
+            f"{path.name} ({len(text)} characters)"
+        )
+    return Document(meta, path, text, start, end, infer_layout(text))
+
+
+@dataclass
+class Corpus:
+    """All metadata of a corpus folder, and the documents that have text."""
+
+    root: Path
+    metas: dict[str, DocumentMeta]
+    documents: list[Document]
+
+    def get(self, doc_id: str) -> Document:
+        """The document with text called `doc_id`.
+
+        :raises DocumentNotFoundError: with the list of known ids.
+        """
+        for doc in self.documents:
+            if doc.id == doc_id:
+                return doc
+        if doc_id in self.metas:
+            meta = self.metas[doc_id]
+            raise DocumentNotFoundError(
+                f"{doc_id} has no text of its own: it is known through {meta.known_through}"
+            )
+        known = ", ".join(sorted(d.id for d in self.documents))
+        raise DocumentNotFoundError(f"no document {doc_id!r} in {self.root}; known: {known}")
+
+    def __iter__(self) -> Iterator[Document]:
+        return iter(self.documents)
+
+
+def load_corpus(root: Path | str | None = None) -> Corpus:
+    """Load every `*.toml` metadata file of a corpus folder and the texts they name.
+
+    >>> corpus = load_corpus()
+    >>> corpus.get("zhongyang-2021-yijian").meta.level
+    'central'
+
+    :raises MetadataError: a bad metadata file (named, with the field).
+    :raises CorpusError: a text file that cannot be read.
+    """
+    root = Path(root) if root is not None else DEFAULT_CORPUS
+    if not root.is_dir():
+        raise CorpusError(f"{root}: no corpus folder here; pass the folder holding *.toml files")
+    metas: dict[str, DocumentMeta] = {}
+    for path in sorted(root.glob("*.toml")):
+        meta = parse_metadata(path)
+        metas[meta.id] = meta
+    if not metas:
+        raise CorpusError(f"{root}: no metadata files (*.toml); add one per document")
+    for meta in metas.values():
+        for ref_name, ref in (("known_through", meta.known_through), ("relates_to", meta.relates_to)):
+            if ref is not None and ref not in metas:
+                raise _field_error(meta.metadata_path or root, ref_name, f"names unknown document {ref!r}")
+        for ref in meta.describes:
+            if ref not in metas:
+                raise _field_error(meta.metadata_path or root, "describes", f"names unknown document {ref!r}")
+    texts: dict[str, str] = {}
+    documents: list[Document] = []
+    for meta in metas.values():
+        if meta.source_file is None:
+            continue
+        path = root / meta.source_file
+        if meta.source_file not in texts:
+            texts[meta.source_file] = read_text_file(path)
+        documents.append(_document_from(meta, path, texts[meta.source_file]))
+    return Corpus(root, metas, documents)
+
+
+def load_text_document(path: Path | str, *, doc_id: str | None = None) -> Document:
+    """A user's text file as a document (no metadata): for `segment` and `crosscheck`.
+
+    :raises CorpusError: the file cannot be read as UTF-8 text.
+    """
+    path = Path(path)
+    text = read_text_file(path)
+    meta = DocumentMeta(
+        id=doc_id or path.stem,
+        title=path.stem,
+        issuer="unknown",
+        date="unknown",
+        level="municipal",
+        kind="regulation",
+        source_publication=str(path),
+        text_form="full text",
+        source_file=path.name,
+    )
+    return Document(meta, path, text, 0, len(text), infer_layout(text))
+
+
+def open_document(ref: str, *, corpus_root: Path | str | None = None) -> Document:
+    """A corpus document by id, or a text file by path."""
+    candidate = Path(ref)
+    if candidate.suffix and (candidate.exists() or "/" in ref or candidate.suffix == ".txt"):
+        return load_text_document(candidate)
+    return load_corpus(corpus_root).get(ref)
