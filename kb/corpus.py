@@ -75,22 +75,27 @@ def parse_metadata(path: Path) -> DocumentMeta:
     known = set(REQUIRED) | set(OPTIONAL_STR) | {"raw_range", "describes"}
     unknown = sorted(set(data) - known)
     if unknown:
-        raise _field_error(path, unknown[0], f"is not a known field (known: {', '.join(sorted(known))})")
+        raise _field_error(
+            path, unknown[0], f"is not a known field (known: {', '.join(sorted(known))})"
+        )
     for name, allowed in (("level", LEVELS), ("kind", KINDS), ("text_form", TEXT_FORMS)):
         if data[name] not in allowed:
             raise _field_error(
                 path, name, f"must be one of {', '.join(allowed)} (got {data[name]!r})"
             )
     if data["id"] != path.stem:
-        raise _field_error(path, "id", f"must equal the file name {path.stem!r} (got {data['id']!r})")
+        raise _field_error(
+            path, "id", f"must equal the file name {path.stem!r} (got {data['id']!r})"
+        )
     for name in OPTIONAL_STR:
         if name in data and (not isinstance(data[name], str) or not data[name].strip()):
             raise _field_error(path, name, "must be a non-empty string")
     if data["text_form"] == "known through report":
         if "known_through" not in data or "source_file" in data:
             raise _field_error(
-                path, "known_through", "is required, and source_file forbidden, for a rule "
-                "known only through a report"
+                path,
+                "known_through",
+                "is required, and source_file forbidden, for a rule known only through a report",
             )
     elif "source_file" not in data:
         raise _field_error(path, "source_file", "is missing; name the text file in corpus/")
@@ -151,7 +156,9 @@ def read_text_file(path: Path) -> str:
     except OSError as exc:
         raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from None
     if not data.strip():
-        raise CorpusError(f"{path}: the file is empty; give a UTF-8 text file with the document's text")
+        raise CorpusError(
+            f"{path}: the file is empty; give a UTF-8 text file with the document's text"
+        )
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CorpusError(
             f"{path}: is UTF-16 (it starts with a byte-order mark); save it as UTF-8, "
@@ -283,12 +290,19 @@ def load_corpus(root: Path | str | None = None) -> Corpus:
     if not metas:
         raise CorpusError(f"{root}: no metadata files (*.toml); add one per document")
     for meta in metas.values():
-        for ref_name, ref in (("known_through", meta.known_through), ("relates_to", meta.relates_to)):
+        for ref_name, ref in (
+            ("known_through", meta.known_through),
+            ("relates_to", meta.relates_to),
+        ):
             if ref is not None and ref not in metas:
-                raise _field_error(meta.metadata_path or root, ref_name, f"names unknown document {ref!r}")
+                raise _field_error(
+                    meta.metadata_path or root, ref_name, f"names unknown document {ref!r}"
+                )
         for ref in meta.describes:
             if ref not in metas:
-                raise _field_error(meta.metadata_path or root, "describes", f"names unknown document {ref!r}")
+                raise _field_error(
+                    meta.metadata_path or root, "describes", f"names unknown document {ref!r}"
+                )
     texts: dict[str, str] = {}
     documents: list[Document] = []
     for meta in metas.values():

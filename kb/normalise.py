@@ -34,6 +34,7 @@ PAGE_NUMBER = re.compile(r"^[0-9]{1,3}$")
 DOUBLED_MIN_COVERAGE = 0.5
 DOUBLED_MIN_LENGTH = 16
 DOUBLED_SHORT_LENGTH = 4
+DOUBLED_SHORT_COVERAGE = 0.8
 DOUBLED_MAX_RUN = 60
 WIDTH_TOLERANCE = 3
 FULL_RATIO = 0.85
@@ -223,8 +224,16 @@ def _matches(label: str, text: str) -> bool:
     return any(p.search(text) for p in _markers().get(label, ()))
 
 
-_STARTS_BLOCK = ("PART", "PROVISION", "ITEM", "MARKDOWN_HEADING", "DASH_LINE", "DATE_LINE",
-                 "SOURCE_LINE", "BYLINE")
+_STARTS_BLOCK = (
+    "PART",
+    "PROVISION",
+    "ITEM",
+    "MARKDOWN_HEADING",
+    "DASH_LINE",
+    "DATE_LINE",
+    "SOURCE_LINE",
+    "BYLINE",
+)
 
 
 def _starts_block(text: str) -> bool:
@@ -274,7 +283,9 @@ def _is_full(width: int, reference: int, ratio: float = FULL_RATIO) -> bool:
 def _ends_block(text: str) -> bool:
     """Lines that are complete by themselves: attributions, dates, publication lines, and
     dash subtitles closed by a bracket or quote."""
-    if any(_matches(label, text) for label in ("ATTRIBUTION", "DATE_LINE", "SOURCE_LINE", "BYLINE")):
+    if any(
+        _matches(label, text) for label in ("ATTRIBUTION", "DATE_LINE", "SOURCE_LINE", "BYLINE")
+    ):
         return True
     return _matches("DASH_LINE", text) and text.rstrip(HSPACE)[-1:] in CLOSERS
 
@@ -286,11 +297,7 @@ def _is_display_line(line: _Line, after: _Line | None, layout: Layout) -> bool:
     """
     return (
         after is not None
-        and (
-            layout.wrap_gap > 1
-            or after.gap > layout.wrap_gap
-            or after.width >= 2 * line.width
-        )
+        and (layout.wrap_gap > 1 or after.gap > layout.wrap_gap or after.width >= 2 * line.width)
         and not _is_full(line.width, layout.line_width)
         and not line.has_punct
         and not _is_terminal(line.text)
@@ -335,7 +342,12 @@ def _block_cells(raw: str, group: list[_Line]) -> _Cells:
     for k, line in enumerate(group):
         if k:
             prev = cells.chars[-1] if cells.chars else ""
-            if prev.isascii() and prev.isalpha() and line.text[0].isascii() and line.text[0].isalpha():
+            if (
+                prev.isascii()
+                and prev.isalpha()
+                and line.text[0].isascii()
+                and line.text[0].isalpha()
+            ):
                 # Keep a word boundary between two Latin words broken across lines.
                 nl = raw.index("\n", group[k - 1].end)
                 cells.add(" ", nl, nl + 1)
@@ -371,9 +383,9 @@ def _fix_spaces(cells: _Cells) -> _Cells:
         if is_wide(left) and is_wide(right):
             left_token = re.split(f"[{HSPACE}]", text[:i])[-1]
             right_token = re.split(f"[{HSPACE}]", text[j:])[0]
-            spread = min(
-                sum(map(is_ideograph, left_token)), sum(map(is_ideograph, right_token))
-            ) <= 1
+            spread = (
+                min(sum(map(is_ideograph, left_token)), sum(map(is_ideograph, right_token))) <= 1
+            )
             if not spread:
                 out_chars[i] = " "
                 for k in range(i + 1, j):
@@ -430,8 +442,8 @@ def _undouble(cells: _Cells) -> tuple[_Cells, bool]:
         return cells, False
     runs = _doubled_runs(text)
     covered = sum(2 * length for _, length in runs)
-    # Short texts (a clause cut from a doubled block) must be doubled through and through.
-    needed = DOUBLED_MIN_COVERAGE if len(text) >= DOUBLED_MIN_LENGTH else 1.0
+    # Short texts (a clause cut from a doubled block) must be doubled almost throughout.
+    needed = DOUBLED_MIN_COVERAGE if len(text) >= DOUBLED_MIN_LENGTH else DOUBLED_SHORT_COVERAGE
     if covered < needed * len(text):
         return cells, False
     mask = [True] * len(text)
@@ -493,11 +505,13 @@ def normalise(
     For a slice, pass the file's `layout` and the `prefix` of the first line that lies before
     the slice (see `slice_prefix`), so the slice's lines are measured as the whole file's were.
 
-    >>> n = normalise("对“一\\n把手”监督\\n\\n6\\n\\n实 施 规 划")
+    >>> raw = "各级党委要加强对“一\\n把手”的日常监督，\\n\\n6\\n\\n纪检机关要实 施 规 划。"
+    >>> n = normalise(raw)
     >>> n.text
-    '对“一把手”监督\\n实施规划'
-    >>> n.raw_span(2, 5)
-    (2, 7)
+    '各级党委要加强对“一把手”的日常监督，纪检机关要实施规划。'
+    >>> start, end = n.raw_span(8, 13)
+    >>> raw[start:end]
+    '“一\\n把手”'
     """
     layout = layout or infer_layout(raw)
     lines = _split_lines(raw, prefix)

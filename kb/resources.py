@@ -54,7 +54,9 @@ def load_pattern_rules(name: str) -> tuple[PatternRule, ...]:
         rule_id = str(data.get("id", ""))
         for key in ("id", "label", "pattern", "source"):
             if not isinstance(data.get(key), str) or not data[key]:
-                raise _rule_error(path, lineno, rule_id, f"field '{key}' must be a non-empty string")
+                raise _rule_error(
+                    path, lineno, rule_id, f"field '{key}' must be a non-empty string"
+                )
         if rule_id in seen:
             raise _rule_error(path, lineno, rule_id, "duplicate id")
         seen.add(rule_id)

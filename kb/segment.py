@@ -78,7 +78,12 @@ class Segment:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready view (the `--format json` output)."""
-        out: dict[str, Any] = {"kind": self.kind, "iri": self.iri, "start": self.start, "end": self.end}
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "iri": self.iri,
+            "start": self.start,
+            "end": self.end,
+        }
         for name in ("number", "ordinal", "heading", "placement"):
             value = getattr(self, name)
             if value is not None:
@@ -133,7 +138,9 @@ class _Builder:
 
     def sentences(self, parent: Segment, prefix: str, counter: list[int]) -> None:
         """Split `parent` into sentences (numbered through `counter`) and clauses."""
-        for s_start, s_end in split_units(self.text, parent.clean_start, parent.clean_end, SENTENCE_END):
+        for s_start, s_end in split_units(
+            self.text, parent.clean_start, parent.clean_end, SENTENCE_END
+        ):
             counter[0] += 1
             path = f"{prefix}/sentence/{counter[0]}"
             sentence = self.make("sentence", path, s_start, s_end)
@@ -249,7 +256,9 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
         if seg is not None:
             root.children.append(seg)
     if preamble_blocks:
-        preamble = builder.make("preamble", "preamble", preamble_blocks[0].start, preamble_blocks[-1].end)
+        preamble = builder.make(
+            "preamble", "preamble", preamble_blocks[0].start, preamble_blocks[-1].end
+        )
         if preamble is not None:
             _paragraphs(builder, preamble, preamble_blocks, "preamble")
             root.children.append(preamble)
@@ -267,8 +276,15 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
         ordinal = chinese_number(m.group(1))
         end = members[-1].end if members else head.end
         heading = _block_text(norm, head)[m.end() :].strip()
-        part = builder.make("part", f"part/{ordinal}", head.start, end,
-                            number=m.group(1), ordinal=ordinal, heading=heading)
+        part = builder.make(
+            "part",
+            f"part/{ordinal}",
+            head.start,
+            end,
+            number=m.group(1),
+            ordinal=ordinal,
+            heading=heading,
+        )
         if part is None:
             continue
         groups: list[list[Block]] = []
@@ -296,8 +312,15 @@ def _provision(builder: _Builder, group: list[Block]) -> Segment:
     body_start = group[0].start + m.end()
     sentences = split_units(norm.text, body_start, group[0].end, SENTENCE_END)
     heading = norm.text[sentences[0][0] : sentences[0][1]] if sentences else ""
-    seg = builder.make("provision", path, group[0].start, group[-1].end,
-                       number=m.group(1), ordinal=ordinal, heading=heading)
+    seg = builder.make(
+        "provision",
+        path,
+        group[0].start,
+        group[-1].end,
+        number=m.group(1),
+        ordinal=ordinal,
+        heading=heading,
+    )
     assert seg is not None
     counter = [0]
     for k, block in enumerate(group, start=1):
@@ -321,8 +344,14 @@ def _paragraphs(builder: _Builder, parent: Segment, blocks: list[Block], prefix:
 
 
 LEAF_KINDS = {"header", "byline", "source", "subtitle", "attribution", "date", "toc"}
-TEXT_KINDS = {"body": "paragraph", "item": "item", "comment": "comment", "caption": "caption",
-              "provision": "paragraph", "part": "paragraph"}
+TEXT_KINDS = {
+    "body": "paragraph",
+    "item": "item",
+    "comment": "comment",
+    "caption": "caption",
+    "provision": "paragraph",
+    "part": "paragraph",
+}
 
 
 def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> None:
@@ -355,11 +384,19 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
         heading_text = builder.text[heading_block.start : heading_block.end].strip()
         starts = [heading_block.start] + [c.clean_start for c in content]
         ends = [heading_block.end] + [c.clean_end for c in content]
-        seg = builder.make("section", f"section/{n}", min(starts), max(ends),
-                           heading=heading_text, placement="after" if after else "before")
+        seg = builder.make(
+            "section",
+            f"section/{n}",
+            min(starts),
+            max(ends),
+            heading=heading_text,
+            placement="after" if after else "before",
+        )
         if seg is None:
             return None
-        heading = builder.make("heading", f"section/{n}/heading", heading_block.start, heading_block.end)
+        heading = builder.make(
+            "heading", f"section/{n}/heading", heading_block.start, heading_block.end
+        )
         children = list(content)
         if heading is not None:
             children = [heading, *children] if not after else [*children, heading]
@@ -407,9 +444,14 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
 def _refit(builder: _Builder, section: Segment) -> None:
     """Stretch a section over the children added after it was opened."""
     end = max([section.clean_end] + [c.clean_end for c in section.children])
-    refit = builder.make(section.kind, section.iri.removeprefix(builder.base + "/"),
-                         section.clean_start, end, heading=section.heading,
-                         placement=section.placement)
+    refit = builder.make(
+        section.kind,
+        section.iri.removeprefix(builder.base + "/"),
+        section.clean_start,
+        end,
+        heading=section.heading,
+        placement=section.placement,
+    )
     if refit is not None:
         refit.children = section.children
         section.__dict__.update(refit.__dict__)

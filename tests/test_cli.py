@@ -1,0 +1,100 @@
+"""The command line: thin over the API, one clear line and exit status 2 on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    """The real entry point in a fresh process, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "kb", *args], capture_output=True, text=True, timeout=60
+    )
+
+
+def test_cli_segment_prints_the_yijian_structure() -> None:
+    result = CliRunner().invoke(main, ["segment", "zhongyang-2021-yijian", "--depth", "2"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert sum(1 for line in lines if line.startswith("  part ")) == 5
+    assert sum(1 for line in lines if line.startswith("    provision ")) == 25
+    assert (
+        "    provision 八 [3268, 3620) 加强领导班子成员相互监督，认真开展批评和自我批评。" in lines
+    )
+
+
+def test_cli_segment_json_has_every_segment_with_offsets() -> None:
+    result = CliRunner().invoke(
+        main, ["segment", "guangzhou-2020-ruogan-jiedu", "--format", "json"]
+    )
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    raw = Path(payload["source_file"]).read_text(encoding="utf-8")
+
+    def walk(node: dict) -> list[dict]:
+        return [node, *(n for c in node.get("children", []) for n in walk(c))]
+
+    nodes = walk(payload["tree"])
+    items = [n for n in nodes if n["kind"] == "item"]
+    assert len(items) == 10
+    for node in items:
+        assert raw[node["start"] : node["end"]].startswith("★")
+
+
+def test_cli_corpus_lists_documents_and_reported_rules() -> None:
+    result = CliRunner().invoke(main, ["corpus"])
+    assert result.exit_code == 0
+    assert "hengyang-2020-shixiang-cuoshi\tmunicipal\tregulation" in result.output
+    assert "known through hengyang-2020-jiandu-baodao" in result.output
+
+
+@pytest.mark.parametrize(
+    "name,data,expected",
+    [
+        ("empty.txt", b"", "empty"),
+        ("binary.txt", bytes(range(256)) * 8, "binary"),
+        ("gbk.txt", "对一把手的监督。".encode("gbk"), "GBK"),
+        ("utf16.txt", "对一把手的监督。".encode("utf-16"), "UTF-16"),
+    ],
+)
+def test_cli_bad_files_give_one_line_and_exit_2(
+    tmp_path: Path, name: str, data: bytes, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(data)
+    result = run("segment", str(path))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_bad_metadata_gives_one_line(tmp_path: Path) -> None:
+    (tmp_path / "x.toml").write_text('id = "x"\ntitle = "t"\n', encoding="utf-8")
+    result = run("corpus", "--corpus", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: ") and "'issuer' is missing" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_unknown_document_lists_the_known_ones() -> None:
+    result = run("segment", "no-such-doc")
+    assert result.returncode == 2
+    assert "known:" in result.stderr and "zhongyang-2021-yijian" in result.stderr
+
+
+def test_cli_structureless_text_gives_a_paragraph_tree(tmp_path: Path) -> None:
+    path = tmp_path / "plain.txt"
+    path.write_text("没有任何编号的一段话，只有句子。还有第二句。\n", encoding="utf-8")
+    result = run("segment", str(path))
+    assert result.returncode == 0, result.stderr
+    assert "  paragraph [0, 22)" in result.stdout
+    assert "    sentence [0, 16) 没有任何编号的一段话，只有句子。" in result.stdout

@@ -1,0 +1,141 @@
+"""Document trees: the 意见's parts and provisions, report items, and exact spans everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kb.corpus import Corpus, load_text_document
+from kb.segment import Segment, segment_document, split_units
+
+DOC_IDS = [
+    "zhongyang-2021-yijian",
+    "renmin-2021-yijian-jiedu",
+    "guangzhou-2021-baxiang-jiedu",
+    "guangzhou-2020-ruogan-jiedu",
+    "zgjjjc-2023-23-haiguan",
+    "hengyang-2020-jiandu-baodao",
+]
+
+
+@pytest.mark.parametrize("doc_id", DOC_IDS)
+def test_segment_every_raw_span_normalises_to_the_segment_text(
+    corpus: Corpus, trees: dict[str, Segment], doc_id: str
+) -> None:
+    doc = corpus.get(doc_id)
+    segments = list(trees[doc_id].walk())
+    assert len(segments) > 100
+    for seg in segments:
+        assert doc.raw_start <= seg.start < seg.end <= doc.raw_end, seg.iri
+        assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
+@pytest.mark.parametrize("doc_id", DOC_IDS)
+def test_segment_iris_are_unique_and_readable(trees: dict[str, Segment], doc_id: str) -> None:
+    iris = [seg.iri for seg in trees[doc_id].walk()]
+    assert len(iris) == len(set(iris))
+    assert all(iri.startswith(f"https://w3id.org/policykb/id/doc/{doc_id}") for iri in iris)
+
+
+def test_segment_yijian_has_five_parts_and_25_provisions_in_order(
+    trees: dict[str, Segment], yijian_gold: dict
+) -> None:
+    tree = trees["zhongyang-2021-yijian"]
+    parts = [c for c in tree.children if c.kind == "part"]
+    assert [p.ordinal for p in parts] == [1, 2, 3, 4, 5]
+    assert [p.heading for p in parts] == [g["heading"] for g in yijian_gold["parts"]]
+    for part, gold in zip(parts, yijian_gold["parts"], strict=True):
+        assert [c.ordinal for c in part.children if c.kind == "provision"] == gold["provisions"]
+    provisions = tree.find("provision")
+    assert [p.ordinal for p in provisions] == list(range(1, 26))
+    for seg, gold in zip(provisions, yijian_gold["provisions"], strict=True):
+        assert (seg.number, seg.heading) == (gold["number"], gold["heading"])
+        last = seg.find("sentence")[-1]
+        assert last.text == gold["last_sentence"]
+
+
+def test_segment_yijian_keeps_title_date_preamble_and_part_one(
+    trees: dict[str, Segment], yijian_gold: dict
+) -> None:
+    tree = trees["zhongyang-2021-yijian"]
+    kinds = [c.kind for c in tree.children]
+    assert kinds[:3] == ["title", "date", "preamble"]
+    assert tree.children[0].text == yijian_gold["title"]
+    preamble = tree.children[2]
+    assert preamble.find("sentence")[0].text == yijian_gold["preamble_first_sentence"]
+    part_one = tree.find("part")[0]
+    assert not part_one.find("provision")
+    assert len(part_one.find("paragraph")) >= 3
+    assert part_one.iri.endswith("/doc/zhongyang-2021-yijian/part/1")
+
+
+def test_segment_provision_iris_follow_the_design(trees: dict[str, Segment]) -> None:
+    p14 = trees["zhongyang-2021-yijian"].find("provision")[13]
+    assert p14.iri == "https://w3id.org/policykb/id/doc/zhongyang-2021-yijian/provision/14"
+    sentences = p14.find("sentence")
+    assert sentences[1].iri == p14.iri + "/sentence/2"
+    assert sentences[1].text == "纪委书记应当牢固树立报告问题是本职、该报告不报告是失职的意识。"
+    assert [c.kind for c in sentences[1].children] == []  # one clause: not split
+    clauses = sentences[2].children
+    assert [c.text for c in clauses] == [
+        "发现领导班子成员有苗头性、倾向性问题的，",
+        "及时进行提醒。",
+    ]
+
+
+def test_segment_ruogan_star_items_are_each_a_segment(trees: dict[str, Segment]) -> None:
+    items = trees["guangzhou-2020-ruogan-jiedu"].find("item")
+    assert len(items) == 10
+    assert all(item.text.startswith("★") for item in items)
+    assert all("★" not in item.text[1:] for item in items)
+    assert items[-1].text.endswith("重大问题向市委报告。")
+
+
+def test_segment_reports_record_references_to_local_rules(trees: dict[str, Segment]) -> None:
+    titles = {r.title for r in trees["hengyang-2020-jiandu-baodao"].references}
+    assert "加强和改进对“一把手”监督的十项措施" in titles
+    assert "加强和改进纪委对同级党委（党组）监督的意见（试行）" in titles
+    titles = {r.title for r in trees["guangzhou-2021-baxiang-jiedu"].references}
+    assert "关于进一步加强和改进同级监督的八项措施" in titles and "八项措施" in titles
+
+
+def test_segment_reference_spans_are_exact(corpus: Corpus, trees: dict[str, Segment]) -> None:
+    for doc_id, tree in trees.items():
+        doc = corpus.get(doc_id)
+        for ref in tree.references:
+            assert doc.normalise_span(ref.start, ref.end) == f"《{ref.title}》"
+
+
+def test_segment_trailing_headings_close_their_sections(trees: dict[str, Segment]) -> None:
+    sections = [
+        s for s in trees["guangzhou-2021-baxiang-jiedu"].find("section") if s.placement == "after"
+    ]
+    assert [s.heading for s in sections] == [
+        "坚持 从日常监督抓起，提升主动监督意识。",
+        "坚持 从具体事情抓起，增强相互监督氛围。",
+        "坚持 从基础制度严起，强化监督制度刚性。",
+    ]
+    assert sections[0].children[-1].kind == "heading"
+    assert sections[0].children[0].text.startswith("同级监督不是抽象的") is False
+
+
+def test_segment_text_without_structure_gives_paragraphs_and_sentences(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text(
+        "第一段说明监督。要及时报告问题。\n\n第二段没有编号，也没有标题。\n", encoding="utf-8"
+    )
+    tree = segment_document(load_text_document(path))
+    assert [c.kind for c in tree.children] == ["paragraph", "paragraph"]
+    assert [s.text for s in tree.find("sentence")] == [
+        "第一段说明监督。",
+        "要及时报告问题。",
+        "第二段没有编号，也没有标题。",
+    ]
+
+
+def test_segment_split_units_keeps_quotations_whole() -> None:
+    text = "他说：“要报告。不得隐瞒。”然后离开。不能“一签了之”。"
+    units = [text[s:e] for s, e in split_units(text, 0, len(text), "。")]
+    # A full stop inside a quotation does not split it; 。” closes the sentence.
+    assert units == ["他说：“要报告。不得隐瞒。”", "然后离开。", "不能“一签了之”。"]
