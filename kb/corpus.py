@@ -21,6 +21,8 @@ from kb.resources import REPO_DIR
 LEVELS = ("central", "provincial", "municipal", "county")
 KINDS = ("regulation", "interpretation", "news report", "article")
 TEXT_FORMS = ("full text", "report", "known through report")
+# A document's relation to the document named in `relates_to` (usually the central 意见).
+RELATIONS = ("implements", "interprets", "precedes", "related")
 REQUIRED = ("id", "title", "issuer", "date", "level", "kind", "source_publication", "text_form")
 OPTIONAL_STR = ("title_en", "short_title", "relation", "relates_to", "known_through", "source_file")
 DEFAULT_CORPUS = REPO_DIR / "corpus"
@@ -78,8 +80,13 @@ def parse_metadata(path: Path) -> DocumentMeta:
         raise _field_error(
             path, unknown[0], f"is not a known field (known: {', '.join(sorted(known))})"
         )
-    for name, allowed in (("level", LEVELS), ("kind", KINDS), ("text_form", TEXT_FORMS)):
-        if data[name] not in allowed:
+    for name, allowed in (
+        ("level", LEVELS),
+        ("kind", KINDS),
+        ("text_form", TEXT_FORMS),
+        ("relation", RELATIONS),
+    ):
+        if name in data and data[name] not in allowed:
             raise _field_error(
                 path, name, f"must be one of {', '.join(allowed)} (got {data[name]!r})"
             )

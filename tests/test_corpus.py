@@ -129,6 +129,7 @@ source_file = "x.txt"
         (lambda s: s + 'colour = "red"\n', "colour"),
         (lambda s: s + "raw_range = [5, 2]\n", "raw_range"),
         (lambda s: s.replace('source_file = "x.txt"\n', ""), "source_file"),
+        (lambda s: s + 'relation = "copies"\n', "relation"),
     ],
 )
 def test_corpus_bad_metadata_names_the_field(tmp_path: Path, edit, field: str) -> None:
