@@ -107,6 +107,13 @@ def load_shapes() -> Graph:
     return _load([ontology_dir() / SHAPES_FILE])
 
 
+def _copy(graph: Graph) -> Graph:
+    out = Graph()
+    for triple in graph:
+        out.add(triple)
+    return out
+
+
 def _local(iri: Node | str) -> str:
     """`pk:TopLeader` for a pk IRI, the IRI itself otherwise (for messages and docs)."""
     text = str(iri)
@@ -376,18 +383,21 @@ def _term(node: Node | None) -> str:
 def validate(data_graph: Graph, *, ontology: Graph | None = None) -> ShaclReport:
     """Validate a knowledge base (or a fragment) against ``ontology/shapes.ttl``.
 
-    The ontology is mixed into the data before validation (pyshacl's ``ont_graph``), so that
+    The whole ontology is mixed into a copy of the data before validation (pyshacl's
+    ``ont_graph`` would copy only RDFS/OWL axioms, not ``skos:inScheme``), so that
     ``sh:targetClass pk:Norm`` reaches a ``pk:Obligation`` and a bearer may be an actor
-    concept of the ontology.
+    concept of the ontology. The caller's graph is not modified.
 
     :raises OntologyError: if the shapes cannot be loaded.
     """
     import pyshacl
 
+    mixed = load_ontology() if ontology is None else _copy(ontology)
+    for triple in data_graph:
+        mixed.add(triple)
     conforms, results_graph, text = pyshacl.validate(
-        data_graph,
+        mixed,
         shacl_graph=load_shapes(),
-        ont_graph=load_ontology() if ontology is None else ontology,
         inference="none",
         abort_on_first=False,
         allow_warnings=True,
