@@ -10,6 +10,9 @@ PKD = Namespace("https://w3id.org/policykb/id/")
 OA = Namespace("http://www.w3.org/ns/oa#")
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+# Vocabularies the ontology aligns to (skos:closeMatch), for readable output.
+LRML = Namespace("http://docs.oasis-open.org/legalruleml/ns/v1.0/")
+ODRL = Namespace("http://www.w3.org/ns/odrl/2/")
 
 PREFIXES: dict[str, Namespace] = {
     "pk": PK,
@@ -24,6 +27,9 @@ PREFIXES: dict[str, Namespace] = {
     "oa": OA,
     "eli": ELI,
 }
+
+# Prefixes for displaying IRIs of aligned vocabularies and SHACL results (not query prefixes).
+DISPLAY_PREFIXES: dict[str, Namespace] = {"lrml": LRML, "odrl": ODRL, "sh": SH}
 
 
 def sparql_prefixes() -> str:

@@ -25,7 +25,7 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.term import Node
 
 from kb.errors import OntologyError
-from kb.namespaces import PK, PREFIXES, SH
+from kb.namespaces import DISPLAY_PREFIXES, PK, PREFIXES, SH
 from kb.resources import PACKAGE_DIR, REPO_DIR, rules_by_label
 
 SHAPES_FILE = "shapes.ttl"
@@ -117,20 +117,10 @@ def _copy(graph: Graph) -> Graph:
 def _local(iri: Node | str) -> str:
     """`pk:TopLeader` for a pk IRI, the IRI itself otherwise (for messages and docs)."""
     text = str(iri)
-    for prefix, ns in PREFIXES.items():
+    for prefix, ns in {**PREFIXES, **DISPLAY_PREFIXES}.items():
         if text.startswith(str(ns)) and len(text) > len(str(ns)):
             return f"{prefix}:{text[len(str(ns)) :]}"
-    for prefix, ns in _EXTRA_PREFIXES.items():
-        if text.startswith(ns):
-            return f"{prefix}:{text[len(ns) :]}"
     return text
-
-
-_EXTRA_PREFIXES = {
-    "lrml": "http://docs.oasis-open.org/legalruleml/ns/v1.0/",
-    "odrl": "http://www.w3.org/ns/odrl/2/",
-    "sh": str(SH),
-}
 
 
 # ---------------------------------------------------------------- DL consistency
@@ -249,7 +239,9 @@ def check_consistency(graph: Graph | None = None) -> ConsistencyReport:
     :raises OntologyError: if Java is not on PATH or HermiT cannot run.
     """
     if not _java_available():
-        raise OntologyError("the DL check needs Java (HermiT); install a JRE 11+ and put java on PATH")
+        raise OntologyError(
+            "the DL check needs Java (HermiT); install a JRE 11+ and put java on PATH"
+        )
     graph = load_ontology() if graph is None else graph
     logging.getLogger("owlready2").setLevel(logging.ERROR)
     start = time.perf_counter()
@@ -310,7 +302,9 @@ class Label:
 
 def _lang(graph: Graph, subject: Node, predicate: URIRef, lang: str) -> list[str]:
     return sorted(
-        str(o) for o in graph.objects(subject, predicate) if isinstance(o, Literal) and o.language == lang
+        str(o)
+        for o in graph.objects(subject, predicate)
+        if isinstance(o, Literal) and o.language == lang
     )
 
 
@@ -428,16 +422,21 @@ def validate(data_graph: Graph, *, ontology: Graph | None = None) -> ShaclReport
 # ---------------------------------------------------------------- reference page
 
 
+def reference_path() -> Path:
+    """Where the reference page lives in the repository: ``docs/ontology.md``."""
+    return REPO_DIR / REFERENCE_PATH
+
+
 def write_reference(path: Path | str | None = None) -> None:
     """Write the Markdown reference of the ontology (default ``docs/ontology.md``)."""
-    target = Path(path) if path is not None else REPO_DIR / REFERENCE_PATH
+    target = Path(path) if path is not None else reference_path()
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(render_reference(), encoding="utf-8")
 
 
 def reference_is_current(path: Path | str | None = None) -> bool:
     """Whether the reference page on disk is what :func:`render_reference` gives now."""
-    target = Path(path) if path is not None else REPO_DIR / REFERENCE_PATH
+    target = Path(path) if path is not None else reference_path()
     return target.is_file() and target.read_text(encoding="utf-8") == render_reference()
 
 
@@ -547,10 +546,17 @@ class _Reference:
         out.append("| pk term | relation | external term |")
         out.append("|---|---|---|")
         rows = []
-        for rel, name in ((SKOS.closeMatch, "skos:closeMatch"), (RDFS.subClassOf, "rdfs:subClassOf"),
-                          (RDFS.subPropertyOf, "rdfs:subPropertyOf")):
+        for rel, name in (
+            (SKOS.closeMatch, "skos:closeMatch"),
+            (RDFS.subClassOf, "rdfs:subClassOf"),
+            (RDFS.subPropertyOf, "rdfs:subPropertyOf"),
+        ):
             for s, o in self.g.subject_objects(rel):
-                if str(s).startswith(str(PK)) and isinstance(o, URIRef) and not str(o).startswith(str(PK)):
+                if (
+                    str(s).startswith(str(PK))
+                    and isinstance(o, URIRef)
+                    and not str(o).startswith(str(PK))
+                ):
                     rows.append(f"| `{_local(s)}` | {name} | `{_local(o)}` |")
         return out + sorted(rows) + [""]
 
@@ -566,7 +572,8 @@ class _Reference:
             individuals = self.pk_sorted(members - classes)
             self.seen = set()
             roots = [
-                c for c in self.pk_sorted(classes)
+                c
+                for c in self.pk_sorted(classes)
                 if not any(p in classes for p in self.g.objects(c, RDFS.subClassOf))
             ]
             for root in roots:
@@ -757,7 +764,9 @@ def label_coverage(texts: Mapping[str, str], *, graph: Graph | None = None) -> C
             if not head.search(word) or not (nominal.match(flag) or word in forms):
                 continue
             start = j
-            while start > 0 and (nominal.match(tokens[start - 1][1]) or tokens[start - 1][0] in forms):
+            while start > 0 and (
+                nominal.match(tokens[start - 1][1]) or tokens[start - 1][0] in forms
+            ):
                 start -= 1
             run = tokens[start : j + 1]
             phrase = "".join(w for w, _ in run)
