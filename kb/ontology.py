@@ -568,6 +568,11 @@ class _Reference:
             out.append("")
             if self.definition(scheme):
                 out += [self.definition(scheme), ""]
+            ranked = sorted(
+                (int(str(r)), self.zh(c)) for c in members for r in self.g.objects(c, PK.rank)
+            )
+            if ranked:
+                out += ["Order, mildest first: " + " < ".join(zh for _, zh in ranked) + ".", ""]
             classes = {c for c in members if (c, RDF.type, OWL.Class) in self.g}
             individuals = self.pk_sorted(members - classes)
             self.seen = set()
