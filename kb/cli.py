@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from kb.cli_ontology import ontology
 from kb.corpus import load_corpus, open_document
 from kb.errors import KBError
 from kb.segment import Segment, segment_document
@@ -94,3 +95,32 @@ def corpus_command(corpus_root: str | None) -> None:
     for meta in corpus.metas.values():
         where = meta.source_file or f"known through {meta.known_through}"
         click.echo(f"{meta.id}\t{meta.level}\t{meta.kind}\t{meta.date}\t{where}\t{meta.title}")
+
+
+main.add_command(ontology)
+
+
+@main.command("eval")
+@click.option(
+    "--gold",
+    "gold_dir",
+    type=click.Path(file_okay=False, path_type=str),
+    default=None,
+    help="Folder of gold *.jsonl files (default: tests/gold/norms).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.option("--errors/--no-errors", default=True, help="List every miss and false positive.")
+@CORPUS_OPTION
+def eval_command(gold_dir: str | None, fmt: str, errors: bool, corpus_root: str | None) -> None:
+    """Score norm extraction against the gold set: P/R/F1 per field and per document."""
+    from kb.evaluate import evaluate, load_gold
+
+    report = evaluate(load_corpus(corpus_root), load_gold(gold_dir))
+    if not errors:
+        report.errors = []
+    if fmt == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        click.echo(report.render())

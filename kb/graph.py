@@ -14,6 +14,7 @@ from urllib.parse import quote
 from pyoxigraph import Literal, NamedNode, Triple
 
 from kb.corpus import Document, DocumentMeta
+from kb.extract import Mention, Norm
 from kb.namespaces import DCTERMS, ELI, OA, PK, PKD, PROV, RDF, RDFS, XSD, document_iri
 from kb.segment import Segment
 
@@ -197,4 +198,112 @@ def corpus_triples(
     for meta in metas:
         if not meta.has_text:
             out.extend(metadata_triples(meta, actor_type))
+    return out
+
+
+# ---------------------------------------------------------------- norms
+
+MODALITY_CLASSES = {
+    "obligation": "Obligation",
+    "prohibition": "Prohibition",
+    "permission": "Permission",
+    "encouragement": "Encouragement",
+}
+
+
+class SegmentIndex:
+    """Finds the smallest segment of a tree that contains a raw span (for a mention's source)."""
+
+    def __init__(self, tree: Segment) -> None:
+        self.segments = sorted(tree.walk(), key=lambda s: (s.end - s.start, s.start))
+
+    def containing(self, start: int, end: int) -> str | None:
+        for seg in self.segments:
+            if seg.start <= start and end <= seg.end:
+                return seg.iri
+        return None
+
+
+def norm_triples(doc: Document, norm: Norm, index: SegmentIndex) -> list[Triple]:
+    """A norm: its modality class, filler concepts for queries, and mentions with spans."""
+    node = iri(norm.iri)
+    out = [
+        Triple(node, RDF_TYPE, pk("Norm")),
+        Triple(node, RDF_TYPE, pk(MODALITY_CLASSES[norm.modality])),
+        Triple(node, pk("text"), zh(norm.text)),
+        Triple(node, iri(f"{PROV}wasDerivedFrom"), iri(norm.segment)),
+        Triple(node, pk("attributedTo"), iri(document_iri(norm.attributed_to))),
+        Triple(node, pk("action"), iri(norm.action.concept or f"{PK}Measure")),
+        Triple(node, pk("actionText"), zh(norm.action.text)),
+        Triple(
+            node,
+            pk("bearerCarried"),
+            Literal(str(norm.bearer_carried).lower(), datatype=NamedNode(f"{XSD}boolean")),
+        ),
+    ]
+    if norm.provision is not None:
+        out.append(Triple(node, pk("provision"), iri(norm.provision)))
+    out.extend(span_triples(doc, norm.iri, norm.start, norm.end))
+    bearers = norm.bearers or ()
+    if not bearers:
+        out.append(Triple(node, pk("bearer"), pk("Actor")))
+    roles: list[tuple[str, str, Mention]] = [
+        ("bearer", f"bearer-{k}", m) for k, m in enumerate(bearers, 1)
+    ]
+    roles += [("recipient", f"recipient-{k}", m) for k, m in enumerate(norm.recipients, 1)]
+    roles += [("target", f"target-{k}", m) for k, m in enumerate(norm.targets, 1)]
+    roles += [("sanction", f"sanction-{k}", m) for k, m in enumerate(norm.sanctions, 1)]
+    if norm.frequency is not None:
+        roles.append(("frequency", "frequency", norm.frequency))
+    roles.append(("action", "action", norm.action))
+    for role, name, mention in roles:
+        if role != "action" and mention.concept:
+            out.append(Triple(node, pk(role), iri(mention.concept)))
+            if mention.level and role in ("bearer", "recipient", "target"):
+                out.append(Triple(node, pk(f"{role}Level"), iri(mention.level)))
+        out.extend(_mention_triples(doc, norm, f"{norm.iri}/{name}", role, mention, index))
+    if norm.condition is not None:
+        cond = norm.condition
+        c_node = f"{norm.iri}/condition"
+        out += [
+            Triple(node, pk("condition"), iri(c_node)),
+            Triple(iri(c_node), RDF_TYPE, pk("Condition")),
+            Triple(iri(c_node), pk("text"), zh(cond.text)),
+            Triple(
+                iri(c_node),
+                iri(f"{PROV}wasDerivedFrom"),
+                iri(index.containing(cond.start, cond.end) or norm.segment),
+            ),
+        ]
+        if cond.grade:
+            out.append(Triple(iri(c_node), pk("problemGrade"), iri(cond.grade)))
+        for actor in cond.about:
+            out.append(Triple(iri(c_node), pk("aboutActor"), iri(actor)))
+        if cond.breach:
+            out.append(
+                Triple(
+                    iri(c_node), pk("breach"), Literal("true", datatype=NamedNode(f"{XSD}boolean"))
+                )
+            )
+        out.extend(span_triples(doc, c_node, cond.start, cond.end))
+    return out
+
+
+def _mention_triples(
+    doc: Document, norm: Norm, node_iri: str, role: str, mention: Mention, index: SegmentIndex
+) -> list[Triple]:
+    node = iri(node_iri)
+    out = [
+        Triple(iri(norm.iri), pk(f"{role}Mention"), node),
+        Triple(node, RDF_TYPE, pk("Mention")),
+        Triple(node, pk("text"), zh(mention.text)),
+        Triple(
+            node,
+            iri(f"{PROV}wasDerivedFrom"),
+            iri(index.containing(mention.start, mention.end) or norm.segment),
+        ),
+    ]
+    if mention.concept:
+        out.append(Triple(node, pk("concept"), iri(mention.concept)))
+    out.extend(span_triples(doc, node_iri, mention.start, mention.end))
     return out

@@ -1,0 +1,765 @@
+"""Rule-based norm extraction: bearer, modality, action, recipient, target, condition, sanction.
+
+A spaCy pipeline on `spacy.blank("zh")` with the jieba segmenter; an entity ruler generated from
+the ontology's SKOS labels (actors, measures, sanctions, problem grades, frequencies, levels);
+Matcher patterns from `kb/rules/norms.jsonl` (deontic markers, condition frames, prepositions,
+breach words, imperative verbs). Extraction works clause by clause:
+
+- a deontic marker sets the modality and governs the following clauses up to 「；」 or 「。」;
+- the actors before the marker, outside prepositional phrases and condition frames, are the
+  bearers (coordinated bearers are each bound); a clause without them inherits the bearer of
+  the previous clause, sentence or, in a provision, of the provision's earlier sentences;
+- 「发现…的」「对…的」「…时」 frames are conditions, carried to the action clause that follows;
+- 「向X报告」 gives the recipient, 「对X进行」「同X谈话」 the target;
+- a clause whose condition is a breach (「不报告…的」「对隐瞒不报…的」) and whose action is a
+  sanction is linked, as the sanction, to the earlier norm whose duty it punishes.
+
+Nothing here names a sentence of the corpus: the lexicon is the ontology, the rules are data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from kb.corpus import Corpus, Document
+from kb.errors import RuleLoadError
+from kb.namespaces import PK
+from kb.resources import RULES_DIR
+from kb.segment import Segment
+
+SCHEME_LABELS = {
+    "ActorScheme": "ACTOR",
+    "MeasureScheme": "MEASURE",
+    "SanctionScheme": "SANCTION",
+    "ProblemGradeScheme": "GRADE",
+    "FrequencyScheme": "FREQUENCY",
+    "RelativeLevelScheme": "LEVEL",
+    "CadreRankScheme": "RANK",
+}
+MODALITIES = ("OBLIGATION", "PROHIBITION", "PERMISSION", "ENCOURAGEMENT")
+# Words that qualify an actor and must stay separate jieba tokens (各级党委 → 各级 党委).
+QUALIFIERS = (
+    "各级",
+    "各",
+    "上级",
+    "下级",
+    "同级",
+    "本级",
+    "上一级",
+    "下一级",
+    "有关",
+    "相关",
+    "其他",
+)
+CLAUSE_BREAK = "；;"
+QUOTE_MARKS = "“”‘’「」『』\"'"
+CONJUNCTIONS = {"、", "和", "及", "以及", "与", "或者", "或", "并"}
+# Tokens that may stand between the actors of a subject: 党委（党组）、纪检机关和组织部门;
+# 领导干部特别是高级干部; 各级“一把手”.
+SUBJECT_GLUE = (
+    CONJUNCTIONS
+    | set(QUOTE_MARKS)
+    | set(QUALIFIERS)
+    | {
+        "特别",
+        "是",
+        "特别是",
+        "尤其是",
+        "的",
+        "（",
+        "）",
+        "其",
+        "及其",
+    }
+)
+PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
+TEXT_KINDS_NORMATIVE = {"paragraph", "item"}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A filler as written: its concept (an ontology IRI, if any), clean text and raw span."""
+
+    concept: str | None
+    text: str
+    start: int
+    end: int
+    level: str | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """The trigger of a norm (发现…的 / 对…的 / …时), with the problem grade and actor it names."""
+
+    text: str
+    start: int
+    end: int
+    grade: str | None = None
+    about: tuple[str, ...] = ()
+    breach: bool = False
+
+
+@dataclass
+class Norm:
+    """One rule stated in the text, with every filler's span in the raw file."""
+
+    iri: str
+    doc_id: str
+    attributed_to: str
+    segment: str
+    provision: str | None
+    modality: str
+    bearers: tuple[Mention, ...]
+    bearer_carried: bool
+    action: Mention
+    recipients: tuple[Mention, ...] = ()
+    targets: tuple[Mention, ...] = ()
+    condition: Condition | None = None
+    sanctions: list[Mention] = field(default_factory=list)
+    frequency: Mention | None = None
+    text: str = ""
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class TokenRule:
+    """A Matcher rule from `kb/rules/norms.jsonl`."""
+
+    id: str
+    label: str
+    pattern: list[dict[str, Any]]
+    source: str
+
+
+def load_token_rules(path: str = "norms") -> list[TokenRule]:
+    """Load and validate the Matcher rules; the error names the failing rule id.
+
+    :raises RuleLoadError: a line that is not JSON, a missing field, or an invalid pattern.
+    """
+    import spacy
+    from spacy.matcher import Matcher
+
+    file = RULES_DIR / f"{path}.jsonl"
+    vocab = spacy.blank("xx").vocab
+    rules = []
+    for lineno, line in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RuleLoadError(f"[R001] {file.name}:{lineno}: not JSON ({exc.msg})") from None
+        rule_id = str(data.get("id", "?"))
+        for key, kind in (("id", str), ("label", str), ("pattern", list), ("source", str)):
+            if not isinstance(data.get(key), kind) or not data[key]:
+                raise RuleLoadError(
+                    f"[R002] {file.name}:{lineno} rule {rule_id}: bad or missing '{key}'"
+                )
+        try:
+            Matcher(vocab, validate=True).add(rule_id, [data["pattern"]])
+        except ValueError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise RuleLoadError(
+                f"[R003] {file.name}:{lineno} rule {rule_id}: invalid pattern ({first})"
+            ) from None
+        rules.append(TokenRule(rule_id, data["label"], data["pattern"], data["source"]))
+    return rules
+
+
+@dataclass
+class _Tok:
+    text: str
+    start: int  # character offset in the sentence
+    end: int
+
+
+@dataclass
+class _Ent:
+    label: str
+    concept: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class _Sentence:
+    """A sentence analysed once: tokens, entities and rule matches, by character offsets."""
+
+    text: str
+    tokens: list[_Tok]
+    ents: list[_Ent]
+    marks: dict[str, list[tuple[int, int, str]]]  # label → (start, end, rule id)
+
+    def marks_in(self, label: str, start: int, end: int) -> list[tuple[int, int, str]]:
+        return [m for m in self.marks.get(label, []) if start <= m[0] and m[1] <= end]
+
+    def ents_in(self, labels: Iterable[str], start: int, end: int) -> list[_Ent]:
+        wanted = set(labels)
+        return [e for e in self.ents if e.label in wanted and start <= e.start and e.end <= end]
+
+    def token_at(self, pos: int) -> _Tok | None:
+        for tok in self.tokens:
+            if tok.start == pos:
+                return tok
+        return None
+
+    def tokens_in(self, start: int, end: int) -> list[_Tok]:
+        return [t for t in self.tokens if start <= t.start and t.end <= end]
+
+
+class NormExtractor:
+    """The extraction pipeline; build once (it loads jieba's dictionary) and reuse."""
+
+    def __init__(self, label_forms: list[tuple[str, str, str]] | None = None) -> None:
+        import jieba
+        import spacy
+        from spacy.matcher import Matcher
+
+        jieba.setLogLevel(60)
+        if label_forms is None:
+            label_forms = ontology_label_forms()
+        self.label_forms = label_forms
+        # User words first: patterns are tokenised when added, and must see the same tokens.
+        weight = 10_000_000
+        for _, form, _ in label_forms:
+            if "（" not in form and "、" not in form:
+                jieba.add_word(form, freq=weight)
+        for word in QUALIFIERS:
+            jieba.add_word(word, freq=weight)
+            for prep in PREPOSITIONS:  # 向上级 is 向 + 上级, not 向上 + 级
+                jieba.suggest_freq((prep, word), tune=True)
+        self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        patterns = [
+            {"label": label, "pattern": form, "id": concept} for label, form, concept in label_forms
+        ]
+        ruler.add_patterns(patterns)  # type: ignore[attr-defined]
+        self.matcher = Matcher(self.nlp.vocab)
+        self.rule_labels: dict[str, str] = {}
+        for rule in load_token_rules():
+            self.matcher.add(rule.id, [rule.pattern])
+            self.rule_labels[rule.id] = rule.label
+        self.concept_schemes: dict[str, set[str]] = {}
+        for label, _, concept in label_forms:
+            self.concept_schemes.setdefault(f"{PK}{concept}", set()).add(label)
+
+    # ------------------------------------------------------------------ analysis
+
+    def analyse(self, text: str) -> _Sentence:
+        """Tokens, entities and rule matches of one sentence."""
+        doc = self.nlp(text)
+        tokens = [_Tok(t.text, t.idx, t.idx + len(t.text)) for t in doc]
+        ents = [
+            _Ent(e.label_, f"{PK}{e.ent_id_}", e.start_char, e.end_char, e.text) for e in doc.ents
+        ]
+        marks: dict[str, list[tuple[int, int, str]]] = {}
+        for match_id, start, end in self.matcher(doc):
+            rule_id = self.nlp.vocab.strings[match_id]
+            span = doc[start:end]
+            marks.setdefault(self.rule_labels[rule_id], []).append(
+                (span.start_char, span.end_char, rule_id)
+            )
+        for spans in marks.values():
+            spans.sort()
+        return _Sentence(text, tokens, ents, marks)
+
+    # ------------------------------------------------------------------ extraction
+
+    def extract_document(
+        self, doc: Document, tree: Segment, *, attribute: Any = None
+    ) -> list[Norm]:
+        """All norms of a document, in text order."""
+        norms: list[Norm] = []
+        attribution = attribute or (lambda scope: doc.id)
+        for scope in _scopes(tree, regulation=doc.meta.kind == "regulation"):
+            norms.extend(self._extract_scope(doc, scope, attribution(scope)))
+        return norms
+
+    def _extract_scope(self, doc: Document, scope: Segment, attributed_to: str) -> list[Norm]:
+        regulation = doc.meta.kind == "regulation"
+        state = _ScopeState(regulation_like=regulation, reported=not regulation)
+        norms: list[Norm] = []
+        provision = scope.iri if scope.kind == "provision" else None
+        sentences = scope.find("sentence")
+        if scope.kind == "provision" and sentences:
+            sentences = sentences[1:]  # the heading sentence sums the provision up: not a norm
+        for sentence in sentences:
+            norms.extend(self._extract_sentence(doc, sentence, state, attributed_to, provision))
+        return norms
+
+    def _extract_sentence(
+        self,
+        doc: Document,
+        sentence: Segment,
+        state: _ScopeState,
+        attributed_to: str,
+        provision: str | None,
+    ) -> list[Norm]:
+        an = self.analyse(sentence.text)
+        base = sentence.clean_start
+        clauses = [
+            (c.clean_start - base, c.clean_end - base, c.iri) for c in sentence.children
+        ] or [(0, len(sentence.text), sentence.iri)]
+        norms: list[Norm] = []
+        modal: str | None = None
+        pending: Condition | None = None
+        pending_span: tuple[int, int] | None = None
+        sentence_bearers: tuple[Mention, ...] = ()
+        for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
+            end = c_end
+            while end > c_start and an.text[end - 1] in "，；：。！？,;:":
+                end -= 1
+            if end <= c_start:
+                continue
+
+            def mention(ent: _Ent, level: str | None = None) -> Mention:
+                s, e = doc.normalised.raw_span(base + ent.start, base + ent.end)
+                return Mention(ent.concept, ent.text, s, e, level)
+
+            def span_of(s: int, e: int) -> tuple[int, int]:
+                return doc.normalised.raw_span(base + s, base + e)
+
+            clause = _analyse_clause(an, c_start, end, self.concept_schemes)
+            if clause.condition is not None:
+                cs, ce = clause.condition
+                cond_text = an.text[cs:ce]
+                grade = next((g.concept for g in an.ents_in(["GRADE"], cs, ce)), None)
+                about = tuple(a.concept for a in an.ents_in(["ACTOR"], cs, ce))
+                breach = bool(an.marks_in("BREACH", cs, ce))
+                rs, re_ = span_of(cs, ce)
+                condition: Condition | None = Condition(cond_text, rs, re_, grade, about, breach)
+            else:
+                condition = None
+            if clause.condition_only:
+                pending = condition
+                pending_span = clause.condition
+                if clause.bearers:
+                    sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                continue
+            condition = condition or pending
+            pending = None
+            if clause.modal is not None:
+                modal = clause.modal
+            active = clause.modal or modal
+            if active is None:
+                opens = (
+                    clause.imperative or condition is not None or clause.action_concept is not None
+                )
+                if not (state.regulation_like and opens) and not (
+                    state.reported and clause.imperative
+                ):
+                    if clause.bearers:
+                        state.bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                    continue
+                active = "OBLIGATION"
+            # A breach condition with a sanction as its consequence punishes an earlier duty.
+            if condition is not None and condition.breach and clause.sanction is not None:
+                cs, ce = clause.condition or pending_span or (c_start, c_start)
+                breach_concepts = {e.concept for e in an.ents_in(["MEASURE"], cs, ce)}
+                target_norms = _punished(state.norms + norms, condition.text, breach_concepts)
+                if target_norms:
+                    s, e = span_of(clause.sanction.start, clause.sanction.end)
+                    sanction = Mention(clause.sanction.concept, clause.sanction.text, s, e)
+                    for norm in target_norms:
+                        norm.sanctions.append(sanction)
+                    continue
+            if clause.bearers:
+                bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                carried = False
+            else:
+                bearers = sentence_bearers or state.bearers
+                carried = True
+            sentence_bearers = bearers
+            state.bearers = bearers
+            a_start, a_end = clause.action
+            if a_end <= a_start:
+                continue
+            action_text = an.text[a_start:a_end]
+            s, e = span_of(a_start, a_end)
+            action = Mention(clause.action_concept, action_text, s, e)
+            q_start = (
+                clause.bearer_start
+                if clause.bearers
+                else (clause.condition[0] if clause.condition else c_start)
+            )
+            q_start = min(q_start, a_start)
+            qs, qe = span_of(q_start, a_end)
+            norm = Norm(
+                iri=f"{c_iri.replace('/id/doc/', '/id/norm/')}/norm/{number}",
+                doc_id=doc.id,
+                attributed_to=attributed_to,
+                segment=c_iri,
+                provision=provision,
+                modality=active.lower(),
+                bearers=bearers,
+                bearer_carried=carried,
+                action=action,
+                recipients=tuple(mention(r, lvl) for r, lvl in clause.recipients),
+                targets=tuple(mention(t, lvl) for t, lvl in clause.targets),
+                condition=condition,
+                frequency=mention(clause.frequency) if clause.frequency else None,
+                text=an.text[q_start:a_end],
+                start=qs,
+                end=qe,
+            )
+            norms.append(norm)
+            if clause.ends_scope:
+                modal = None
+        state.norms.extend(norms)
+        return norms
+
+
+@dataclass
+class _ScopeState:
+    bearers: tuple[Mention, ...] = ()
+    norms: list[Norm] = field(default_factory=list)
+    regulation_like: bool = True
+    reported: bool = False
+
+
+@dataclass
+class _Clause:
+    modal: str | None = None
+    bearers: list[tuple[_Ent, str | None]] = field(default_factory=list)
+    bearer_start: int = 0
+    condition: tuple[int, int] | None = None
+    condition_only: bool = False
+    action: tuple[int, int] = (0, 0)
+    action_concept: str | None = None
+    recipients: list[tuple[_Ent, str | None]] = field(default_factory=list)
+    targets: list[tuple[_Ent, str | None]] = field(default_factory=list)
+    sanction: _Ent | None = None
+    frequency: _Ent | None = None
+    imperative: bool = False
+    ends_scope: bool = False
+
+
+def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[str]]) -> _Clause:
+    clause = _Clause()
+    clause.ends_scope = end < len(an.text) and an.text[end : end + 1] in CLAUSE_BREAK
+    tokens = an.tokens_in(start, end)
+    if not tokens:
+        clause.action = (start, start)
+        return clause
+    # The deontic marker: the first modal token (不 before it negates an obligation).
+    modal_pos: tuple[int, int] | None = None
+    for label in MODALITIES:
+        for s, e, _ in an.marks_in(label, start, end):
+            if modal_pos is None or s < modal_pos[0]:
+                modal_pos, clause.modal = (s, e), label
+    if modal_pos is not None and clause.modal == "OBLIGATION":
+        before = an.text[max(start, modal_pos[0] - 1) : modal_pos[0]]
+        if before == "不":
+            clause.modal, modal_pos = "PROHIBITION", (modal_pos[0] - 1, modal_pos[1])
+    # A modal that ends the clause is no modal (要求, 重要 are separate tokens; 是否要 …).
+    if modal_pos is not None and modal_pos[1] >= end:
+        clause.modal, modal_pos = None, None
+
+    # Condition frame.
+    cond = _condition_frame(an, start, end, modal_pos)
+    head_end = modal_pos[0] if modal_pos else end
+    if cond is not None:
+        clause.condition = cond
+        if cond[1] >= end:
+            clause.condition_only = True
+    # The subject zone: from the clause start to the modal (or the condition / action start).
+    zone_end = head_end
+    if cond is not None:
+        zone_end = min(zone_end, cond[0])
+    subject_actors = _zone_actors(an, start, zone_end)
+    if subject_actors:
+        clause.bearers = subject_actors
+        clause.bearer_start = subject_actors[0][0].start
+    if clause.condition_only:
+        return clause
+    # The action: after the modal, or after the condition, or after the subject.
+    if modal_pos is not None:
+        a_start = modal_pos[1]
+    elif cond is not None:
+        a_start = cond[1]
+    elif subject_actors:
+        a_start = _skip_actor_zone(an, start, zone_end)
+    else:
+        a_start = start
+    while a_start < end and an.text[a_start] in "，, ":
+        a_start += 1
+    clause.action = (a_start, end)
+    first = an.token_at(a_start)
+    lead = an.marks_in("IMPERATIVE", a_start, end)
+    clause.imperative = bool(lead and lead[0][0] == a_start) or (
+        first is not None and first.text in ("要求",)
+    )
+    measures = an.ents_in(["MEASURE", "SANCTION"], a_start, end)
+    if measures:
+        head = measures[-1]
+        clause.action_concept = head.concept
+        # Only a pure sanction (追究责任, 严肃处理 …) punishes a breach; 约谈 or 诫勉 answer a problem.
+        sanctions = [m for m in measures if schemes.get(m.concept, set()) == {"SANCTION"}]
+        if sanctions:
+            clause.sanction = sanctions[-1]
+    clause.recipients = _prep_actors(an, "RECIPIENT_PREP", a_start, end)
+    clause.targets = [
+        t for t in _prep_actors(an, "TARGET_PREP", a_start, end) if t not in clause.recipients
+    ]
+    freq = an.ents_in(["FREQUENCY"], start, end)
+    clause.frequency = freq[0] if freq else None
+    return clause
+
+
+def _condition_frame(
+    an: _Sentence, start: int, end: int, modal_pos: tuple[int, int] | None
+) -> tuple[int, int] | None:
+    """The span of a condition frame in the clause, if there is one."""
+    limit = modal_pos[0] if modal_pos else end
+    head = _skip_actor_zone(an, start, limit)
+    opens = [
+        m
+        for m in an.marks_in("CONDITION_OPEN", start, limit)
+        if m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦")
+    ]
+    for o_start, o_end, rule_id in opens:
+        # The frame closes at the last 的 before the action (the modal, an adverb, a verb).
+        close = _frame_close(an, o_end, limit, end)
+        if close is not None:
+            return (o_start, close)
+        if rule_id != "C002":  # 发现 … without 的: up to an adverb, a 向, or the clause end
+            stop = _first_of(an, ["ADVERB", "RECIPIENT_PREP"], o_end, limit)
+            return (o_start, stop if stop is not None else limit)
+    # …时 frames.
+    for _c_start, c_end, _ in an.marks_in("CONDITION_CLOSE", start, limit):
+        if c_end == limit or (modal_pos and c_end == modal_pos[0]):
+            return (start, c_end)
+    # A breach clause without an opener: 不报告或者不如实报告的，…
+    tokens = an.tokens_in(start, end)
+    if tokens and tokens[0].text in ("不", "未", "拒不") and an.text[start:end].endswith("的"):
+        return (start, end)
+    return None
+
+
+def _frame_close(an: _Sentence, from_pos: int, limit: int, end: int) -> int | None:
+    for tok in reversed(an.tokens_in(from_pos, limit)):
+        if tok.text != "的":
+            continue
+        after = tok.end
+        if after >= end:
+            return after
+        nxt = an.token_at(after)
+        if nxt is None:
+            continue
+        follows = (
+            after == limit
+            or any(
+                m[0] == after for label in ("ADVERB", "IMPERATIVE") for m in an.marks.get(label, [])
+            )
+            or any(e.start == after and e.label in ("MEASURE", "SANCTION") for e in an.ents)
+            or nxt.text
+            in ("进行", "予以", "给予", "作出", "应当", "要", "可", "可以", "一律", "依规依纪")
+        )
+        if follows:
+            return after
+    return None
+
+
+def _first_of(an: _Sentence, labels: list[str], start: int, end: int) -> int | None:
+    found = [m[0] for label in labels for m in an.marks_in(label, start, end)]
+    return min(found) if found else None
+
+
+def _level_before(an: _Sentence, ent: _Ent) -> str | None:
+    pos = ent.start
+    while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
+        pos -= 1
+    for level in an.ents:
+        if level.label == "LEVEL" and level.end == pos:
+            return level.concept
+    return None
+
+
+def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
+    """Coordinated actors are each kept; an actor directly followed by another modifies it."""
+    heads: list[tuple[_Ent, str | None]] = []
+    for k, ent in enumerate(actors):
+        nxt = actors[k + 1] if k + 1 < len(actors) else None
+        if nxt is not None:
+            between = an.text[ent.end : nxt.start].strip(QUOTE_MARKS + " ")
+            if between == "" or between == "的":
+                continue  # 党委 主要负责人 / 下级党委（党组）“一把手”: the last is the head
+        level = _level_before(an, ent)
+        if level is None:
+            first_of_group = ent
+            j = k
+            while j > 0 and an.text[actors[j - 1].end : actors[j].start].strip(
+                QUOTE_MARKS + " "
+            ) in ("", "的"):
+                j -= 1
+                first_of_group = actors[j]
+            level = _level_before(an, first_of_group)
+        heads.append((ent, level))
+    return heads
+
+
+def _zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
+    """Actors of the subject zone, up to the first preposition or verb that is not a conjunction."""
+    actors = an.ents_in(["ACTOR"], start, end)
+    if not actors:
+        return []
+    levels = {(e.start, e.end) for e in an.ents if e.label == "LEVEL"}
+    kept: list[_Ent] = []
+    pos = start
+    for ent in actors:
+        gap = an.tokens_in(pos, ent.start)
+        if not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap):
+            break
+        kept.append(ent)
+        pos = ent.end
+    return _heads(an, kept)
+
+
+def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
+    actors = _zone_actors(an, start, end)
+    if not actors:
+        return start
+    last = max(a.end for a, _ in actors)
+    while last < end and an.text[last] in QUOTE_MARKS:
+        last += 1
+    return last
+
+
+def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[_Ent, str | None]]:
+    out: list[tuple[_Ent, str | None]] = []
+    for _p_start, p_end, _ in an.marks_in(label, start, end):
+        actors = _zone_actors(an, p_end, end)
+        for ent, level in actors:
+            if (ent, level) not in out:
+                out.append((ent, level))
+    return out
+
+
+def _punished(candidates: list[Norm], breach_text: str, breach_concepts: set[str]) -> list[Norm]:
+    """The earlier norms whose duty a breach condition names.
+
+    Norms doing what the breach fails to do (不按要求报告的 → the duties to report), in the latest
+    sentence that has one; else the norm sharing most words with the breach (履行…职责不担当的 →
+    the duty to fulfil those responsibilities); else the norm just before, when the negated verb
+    is its action's (隐瞒不报 → 反映和报告).
+    """
+    same_concept = [
+        n
+        for n in candidates
+        if n.action.concept in breach_concepts and _shared_bigrams(breach_text, n.action.text)
+    ]
+    if same_concept:
+        latest = same_concept[-1].segment.split("/clause/")[0]
+        return [n for n in same_concept if n.segment.split("/clause/")[0] == latest]
+    scored = [(_shared_bigrams(breach_text, n.action.text), n) for n in candidates]
+    best = max((s for s, _ in scored), default=0)
+    if best:
+        return [[n for s, n in scored if s == best][-1]]
+    if candidates:
+        negated = "".join(m.group(1) for m in re.finditer(r"(?:不|未|拒不|隐瞒不)(.)", breach_text))
+        if negated and any(ch in candidates[-1].action.text for ch in negated):
+            return [candidates[-1]]
+    return []
+
+
+def _shared_bigrams(a: str, b: str) -> int:
+    grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
+    grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
+    return len({g for g in grams_a & grams_b if all("\u4e00" <= ch <= "\u9fff" for ch in g)})
+
+
+def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
+    """The units whose sentences share a carried subject: provisions, or paragraphs and items."""
+    if regulation and tree.find("provision"):
+        for part in tree.children:
+            if part.kind == "part":
+                provisions = [c for c in part.children if c.kind == "provision"]
+                if provisions:
+                    yield from provisions
+                else:
+                    yield part
+        return
+    for seg in tree.walk():
+        if seg.kind in TEXT_KINDS_NORMATIVE:
+            yield seg
+
+
+def ontology_label_forms() -> list[tuple[str, str, str]]:
+    """(entity label, surface form, concept local name) for every zh label of the ontology."""
+    from kb.ontology import labels
+
+    out = []
+    for label in labels():
+        names = {
+            SCHEME_LABELS[s.rsplit("#", 1)[-1]]
+            for s in label.schemes
+            if s.rsplit("#", 1)[-1] in SCHEME_LABELS
+        }
+        if not names:
+            continue
+        local = label.concept.rsplit("#", 1)[-1]
+        for name in sorted(names):
+            for form in label.forms:
+                if len(form) >= 2:
+                    out.append((name, form, local))
+    return out
+
+
+@lru_cache(maxsize=1)
+def default_extractor() -> NormExtractor:
+    """The extractor with the ontology's labels and the packaged rules (built once)."""
+    return NormExtractor()
+
+
+def extract_norms(doc: Document, tree: Segment, *, corpus: Corpus | None = None) -> list[Norm]:
+    """Extract the norms of a document; local measures are attributed to the rule they describe.
+
+    >>> from kb.corpus import load_corpus
+    >>> from kb.segment import segment_document
+    >>> doc = load_corpus().get("zhongyang-2021-yijian")
+    >>> norms = extract_norms(doc, segment_document(doc))
+    >>> any(n.modality == "permission" and "上级党组织" in n.action.text for n in norms)
+    True
+    """
+    extractor = default_extractor()
+    attribute = _attribution(doc, tree, corpus) if corpus is not None else None
+    return extractor.extract_document(doc, tree, attribute=attribute)
+
+
+def _attribution(doc: Document, tree: Segment, corpus: Corpus) -> Any:
+    """For a report: the described rule a paragraph speaks of (by its 《title》), else the report.
+
+    A rule named in a paragraph holds for the following paragraphs of the same section; a
+    report that describes a single rule attributes all its measures to it.
+    """
+    described = [corpus.metas[d] for d in doc.meta.describes]
+    if not described:
+        return None
+    default = described[0].id if len(described) == 1 else doc.id
+    section_of = {
+        seg.iri: child.iri if child.kind == "section" else ""
+        for child in tree.children
+        for seg in child.walk()
+    }
+    state = {"section": "", "current": default}
+
+    def attribute(scope: Segment) -> str:
+        section = section_of.get(scope.iri, "")
+        if section != state["section"]:
+            state["section"], state["current"] = section, default
+        for ref in [r for s in scope.walk() for r in s.references]:
+            for meta in described:
+                names = {meta.title, meta.short_title or meta.title}
+                if any(ref.title in n or n in ref.title for n in names):
+                    state["current"] = meta.id
+                    return meta.id
+        return state["current"]
+
+    return attribute
