@@ -78,6 +78,21 @@ SUBJECT_GLUE = (
     }
 )
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
+# Where the phrase governed by a preposition ends when no measure noun closes it.
+GOVERNED_VERB_STOPS = {
+    "进行",
+    "开展",
+    "实行",
+    "予以",
+    "给予",
+    "作出",
+    "提出",
+    "履行",
+    "落实",
+    "加强",
+    "是否",
+    "，",
+}
 TEXT_KINDS_NORMATIVE = {"paragraph", "item"}
 
 
@@ -229,7 +244,9 @@ class NormExtractor:
         # User words first: patterns are tokenised when added, and must see the same tokens.
         weight = 10_000_000
         for _, form, _ in label_forms:
-            if "（" not in form and "、" not in form:
+            # A form that starts with a qualifier (各级纪委) must not swallow the qualifier:
+            # 各级纪委书记 is 各级 + 纪委书记. Such forms still match as token sequences.
+            if "（" not in form and "、" not in form and not form.startswith(QUALIFIERS):
                 jieba.add_word(form, freq=weight)
         for word in QUALIFIERS:
             jieba.add_word(word, freq=weight)
@@ -311,6 +328,7 @@ class NormExtractor:
         modal: str | None = None
         pending: Condition | None = None
         pending_span: tuple[int, int] | None = None
+        pending_bearers: tuple[Mention, ...] = ()
         sentence_bearers: tuple[Mention, ...] = ()
         for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
             end = c_end
@@ -340,11 +358,13 @@ class NormExtractor:
             if clause.condition_only:
                 pending = condition
                 pending_span = clause.condition
-                if clause.bearers:
-                    sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                pending_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 continue
             condition = condition or pending
-            pending = None
+            written_before = (
+                pending_bearers if condition is not None and condition is pending else ()
+            )
+            pending, pending_bearers = None, ()
             if clause.modal is not None:
                 modal = clause.modal
             active = clause.modal or modal
@@ -363,16 +383,25 @@ class NormExtractor:
             if condition is not None and condition.breach and clause.sanction is not None:
                 cs, ce = clause.condition or pending_span or (c_start, c_start)
                 breach_concepts = {e.concept for e in an.ents_in(["MEASURE"], cs, ce)}
-                target_norms = _punished(state.norms + norms, condition.text, breach_concepts)
+                target_norms = _punished(
+                    state.norms + norms,
+                    condition.text,
+                    breach_concepts,
+                    stated=clause.modal is not None,
+                )
                 if target_norms:
-                    s, e = span_of(clause.sanction.start, clause.sanction.end)
-                    sanction = Mention(clause.sanction.concept, clause.sanction.text, s, e)
+                    # The sanction as written: the whole consequence (依规依纪严肃追究责任).
+                    a_start, a_end = clause.action
+                    s, e = span_of(a_start, a_end)
+                    sanction = Mention(clause.sanction.concept, an.text[a_start:a_end], s, e)
                     for norm in target_norms:
                         norm.sanctions.append(sanction)
                     continue
             if clause.bearers:
                 bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 carried = False
+            elif written_before:  # 组织部门发现…的，应当…: written in the condition clause
+                bearers, carried = written_before, False
             else:
                 bearers = sentence_bearers or state.bearers
                 carried = True
@@ -536,9 +565,9 @@ def _condition_frame(
     for _c_start, c_end, _ in an.marks_in("CONDITION_CLOSE", start, limit):
         if c_end == limit or (modal_pos and c_end == modal_pos[0]):
             return (start, c_end)
-    # A breach clause without an opener: 不报告或者不如实报告的，…
-    tokens = an.tokens_in(start, end)
-    if tokens and tokens[0].text in ("不", "未", "拒不") and an.text[start:end].endswith("的"):
+    # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
+    # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
+    if modal_pos is None and an.text[start:end].endswith("的"):
         return (start, end)
     return None
 
@@ -633,22 +662,29 @@ def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
 
 
 def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[_Ent, str | None]]:
+    """Actors governed by a preposition: 向X报告, 对X的监督, 同X谈话 (up to the action noun)."""
     out: list[tuple[_Ent, str | None]] = []
-    for _p_start, p_end, _ in an.marks_in(label, start, end):
-        actors = _zone_actors(an, p_end, end)
-        for ent, level in actors:
-            if (ent, level) not in out:
-                out.append((ent, level))
+    for _start, p_end, _ in an.marks_in(label, start, end):
+        stop = next((e.start for e in an.ents_in(["MEASURE", "SANCTION"], p_end, end)), end)
+        verb = next(
+            (t.start for t in an.tokens_in(p_end, stop) if t.text in GOVERNED_VERB_STOPS), stop
+        )
+        for head in _heads(an, an.ents_in(["ACTOR"], p_end, min(stop, verb))):
+            if head not in out:
+                out.append(head)
     return out
 
 
-def _punished(candidates: list[Norm], breach_text: str, breach_concepts: set[str]) -> list[Norm]:
+def _punished(
+    candidates: list[Norm], breach_text: str, breach_concepts: set[str], *, stated: bool = False
+) -> list[Norm]:
     """The earlier norms whose duty a breach condition names.
 
     Norms doing what the breach fails to do (不按要求报告的 → the duties to report), in the latest
     sentence that has one; else the norm sharing most words with the breach (履行…职责不担当的 →
     the duty to fulfil those responsibilities); else the norm just before, when the negated verb
-    is its action's (隐瞒不报 → 反映和报告).
+    is its action's (隐瞒不报 → 反映和报告) or when the consequence is stated with its own modal
+    (隐瞒不报的，要连带追究责任).
     """
     same_concept = [
         n
@@ -664,7 +700,7 @@ def _punished(candidates: list[Norm], breach_text: str, breach_concepts: set[str
         return [[n for s, n in scored if s == best][-1]]
     if candidates:
         negated = "".join(m.group(1) for m in re.finditer(r"(?:不|未|拒不|隐瞒不)(.)", breach_text))
-        if negated and any(ch in candidates[-1].action.text for ch in negated):
+        if stated or (negated and any(ch in candidates[-1].action.text for ch in negated)):
             return [candidates[-1]]
     return []
 
