@@ -23,7 +23,8 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from bisect import bisect_left
+from functools import cached_property, lru_cache
 from typing import Any
 
 from kb.corpus import Corpus, Document
@@ -187,6 +188,18 @@ def load_token_rules(path: str = "norms") -> list[TokenRule]:
     return rules
 
 
+def _single_token_words(pattern: list[dict[str, Any]]) -> list[str] | None:
+    """The words of a one-token ORTH pattern, or None for a pattern the Matcher must run."""
+    if len(pattern) != 1 or set(pattern[0]) != {"ORTH"}:
+        return None
+    value = pattern[0]["ORTH"]
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict) and set(value) == {"IN"}:
+        return [str(v) for v in value["IN"]]
+    return None
+
+
 @dataclass
 class _Tok:
     text: str
@@ -211,6 +224,39 @@ class _Sentence:
     tokens: list[_Tok]
     ents: list[_Ent]
     marks: dict[str, list[tuple[int, int, str]]]  # label → (start, end, rule id)
+
+    def view(self, start: int, end: int) -> _Sentence:
+        """The part `[start, end)` of an analysed text, with offsets relative to `start`."""
+
+        def window(items: list[Any], keys: list[int]) -> list[Any]:
+            return items[bisect_left(keys, start) : bisect_left(keys, end)]
+
+        starts = self._starts
+        tokens = [
+            _Tok(t.text, t.start - start, t.end - start)
+            for t in window(self.tokens, starts["tokens"])
+            if t.end <= end
+        ]
+        ents = [
+            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
+            for e in window(self.ents, starts["ents"])
+            if e.end <= end
+        ]
+        marks = {
+            label: [
+                (a - start, b - start, r) for a, b, r in window(spans, starts[label]) if b <= end
+            ]
+            for label, spans in self.marks.items()
+        }
+        return _Sentence(self.text[start:end], tokens, ents, marks)
+
+    @cached_property
+    def _starts(self) -> dict[str, list[int]]:
+        """Sorted start offsets of tokens, entities and each label's marks, for bisection."""
+        out = {label: [m[0] for m in spans] for label, spans in self.marks.items()}
+        out["tokens"] = [t.start for t in self.tokens]
+        out["ents"] = [e.start for e in self.ents]
+        return out
 
     def marks_in(self, label: str, start: int, end: int) -> list[tuple[int, int, str]]:
         return [m for m in self.marks.get(label, []) if start <= m[0] and m[1] <= end]
@@ -260,9 +306,17 @@ class NormExtractor:
         ruler.add_patterns(patterns)  # type: ignore[attr-defined]
         self.matcher = Matcher(self.nlp.vocab)
         self.rule_labels: dict[str, str] = {}
+        # Single-token rules ({"ORTH": …}) become a dictionary lookup: the same matches, without
+        # the Matcher testing every token against every word list.
+        self.token_rules: dict[str, list[tuple[str, str]]] = {}
         for rule in load_token_rules():
-            self.matcher.add(rule.id, [rule.pattern])
-            self.rule_labels[rule.id] = rule.label
+            words = _single_token_words(rule.pattern)
+            if words is None:
+                self.matcher.add(rule.id, [rule.pattern])
+                self.rule_labels[rule.id] = rule.label
+            else:
+                for word in words:
+                    self.token_rules.setdefault(word, []).append((rule.label, rule.id))
         self.concept_schemes: dict[str, set[str]] = {}
         for label, _, concept in label_forms:
             self.concept_schemes.setdefault(f"{PK}{concept}", set()).add(label)
@@ -271,13 +325,19 @@ class NormExtractor:
 
     def analyse(self, text: str) -> _Sentence:
         """Tokens, entities and rule matches of one sentence."""
+        from spacy.attrs import IDX, LENGTH
+
         doc = self.nlp(text)
-        tokens = [_Tok(t.text, t.idx, t.idx + len(t.text)) for t in doc]
+        # Offsets as one array: creating a Token object per token costs more than the rules.
+        tokens = [_Tok(text[i : i + n], i, i + n) for i, n in doc.to_array([IDX, LENGTH]).tolist()]
         ents = [
             _Ent(e.label_, f"{PK}{e.ent_id_}", e.start_char, e.end_char, e.text) for e in doc.ents
         ]
         marks: dict[str, list[tuple[int, int, str]]] = {}
-        for match_id, start, end in self.matcher(doc):
+        for tok in tokens:
+            for label, rule_id in self.token_rules.get(tok.text, ()):
+                marks.setdefault(label, []).append((tok.start, tok.end, rule_id))
+        for match_id, start, end in self.matcher(doc) if len(self.matcher) else ():
             rule_id = self.nlp.vocab.strings[match_id]
             span = doc[start:end]
             marks.setdefault(self.rule_labels[rule_id], []).append(
@@ -295,11 +355,15 @@ class NormExtractor:
         """All norms of a document, in text order."""
         norms: list[Norm] = []
         attribution = attribute or (lambda scope: doc.id)
+        # One spaCy pass over the whole clean text; sentences are views on it.
+        whole = self.analyse(doc.normalised.text)
         for scope in _scopes(tree, regulation=doc.meta.kind == "regulation"):
-            norms.extend(self._extract_scope(doc, scope, attribution(scope)))
+            norms.extend(self._extract_scope(doc, scope, attribution(scope), whole))
         return norms
 
-    def _extract_scope(self, doc: Document, scope: Segment, attributed_to: str) -> list[Norm]:
+    def _extract_scope(
+        self, doc: Document, scope: Segment, attributed_to: str, whole: _Sentence
+    ) -> list[Norm]:
         regulation = doc.meta.kind == "regulation"
         state = _ScopeState(regulation_like=regulation, reported=not regulation)
         norms: list[Norm] = []
@@ -308,18 +372,19 @@ class NormExtractor:
         if scope.kind == "provision" and sentences:
             sentences = sentences[1:]  # the heading sentence sums the provision up: not a norm
         for sentence in sentences:
-            norms.extend(self._extract_sentence(doc, sentence, state, attributed_to, provision))
+            an = whole.view(sentence.clean_start, sentence.clean_end)
+            norms.extend(self._extract_sentence(doc, sentence, an, state, attributed_to, provision))
         return norms
 
     def _extract_sentence(
         self,
         doc: Document,
         sentence: Segment,
+        an: _Sentence,
         state: _ScopeState,
         attributed_to: str,
         provision: str | None,
     ) -> list[Norm]:
-        an = self.analyse(sentence.text)
         base = sentence.clean_start
         clauses = [
             (c.clean_start - base, c.clean_end - base, c.iri) for c in sentence.children
