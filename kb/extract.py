@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from bisect import bisect_left
 from functools import cached_property, lru_cache
 from typing import Any
 
