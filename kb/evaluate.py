@@ -132,9 +132,16 @@ class _Concepts:
 
     def __init__(self) -> None:
         self.forms: dict[str, str] = {}
-        for _, form, concept in ontology_label_forms():
+        self.measures: dict[str, str] = {}
+        for label, form, concept in ontology_label_forms():
             self.forms.setdefault(form, f"{PK}{concept}")
+            if label in ("MEASURE", "SANCTION"):
+                self.measures.setdefault(form, f"{PK}{concept}")
         self.ordered = sorted(self.forms, key=len, reverse=True)
+
+    def measure(self, text: str | None) -> str | None:
+        """An action's concept: only an exact measure or sanction label counts (guidelines §7)."""
+        return self.measures.get(text or "")
 
     def of(self, text: str | None) -> str | None:
         if not text:
@@ -287,11 +294,11 @@ def _score_document(
 
 
 def _gold_values(entry: dict[str, Any], concepts: _Concepts) -> dict[str, set[str]]:
-    action_concept = concepts.of(entry.get("action")) or concepts.of(entry.get("action_text"))
+    action_concept = concepts.measure(entry.get("action"))
     return {
         "bearer": concepts.set_of(entry.get("bearer") or []),
         "modality": {entry["modality"]},
-        "action": {action_concept or f"text:{entry.get('action_text') or entry.get('action')}"},
+        "action": {f"act:{action_concept or ''}|{entry.get('action_text') or entry.get('action')}"},
         "recipient": concepts.set_of(entry.get("recipient") or []),
         "target": concepts.set_of(entry.get("target") or []),
         "condition": {f"text:{entry['condition']}"} if entry.get("condition") else set(),
@@ -305,7 +312,7 @@ def _pred_values(norm: Norm, concepts: _Concepts) -> dict[str, set[str]]:
     return {
         "bearer": {b.concept for b in norm.bearers if b.concept},
         "modality": {norm.modality},
-        "action": {norm.action.concept or f"text:{norm.action.text}"},
+        "action": {f"act:{norm.action.concept or ''}|{norm.action.text}"},
         "recipient": {r.concept for r in norm.recipients if r.concept},
         "target": {t.concept for t in norm.targets if t.concept},
         "condition": {f"text:{norm.condition.text}"} if norm.condition else set(),
@@ -314,7 +321,10 @@ def _pred_values(norm: Norm, concepts: _Concepts) -> dict[str, set[str]]:
 
 
 def _matches(name: str, gold: set[str], pred: set[str]) -> int:
-    """True positives: equal concepts; texts that overlap by half of the shorter."""
+    """True positives: equal concepts; texts that overlap by half of the shorter.
+
+    An action agrees when both name the same measure concept or their phrases agree.
+    """
     tp = 0
     remaining = set(pred)
     for g in gold:
@@ -325,8 +335,12 @@ def _matches(name: str, gold: set[str], pred: set[str]) -> int:
             ):
                 hit = p
                 break
-            if name == "action" and g.startswith("text:") != p.startswith("text:"):
-                continue
+            if g.startswith("act:") and p.startswith("act:"):
+                g_concept, g_text = g[4:].split("|", 1)
+                p_concept, p_text = p[4:].split("|", 1)
+                if (g_concept and g_concept == p_concept) or _texts_agree(g_text, p_text):
+                    hit = p
+                    break
         if hit is not None:
             remaining.discard(hit)
             tp += 1

@@ -188,6 +188,38 @@ def load_token_rules(path: str = "norms") -> list[TokenRule]:
     return rules
 
 
+def _split_modal_compounds(rules: list[TokenRule]) -> None:
+    """Keep deontic markers apart: jieba's dictionary has words like 要带头 or 不得以, which would
+    hide the modal inside one token. Every dictionary word made of a modal and another word of two
+    or more characters is removed, so the modal is segmented on its own."""
+    import jieba
+
+    jieba.initialize()
+    modals = sorted(
+        {
+            w
+            for r in rules
+            if r.label in ("OBLIGATION", "PROHIBITION")
+            for w in _single_token_words(r.pattern) or []
+        },
+        key=len,
+        reverse=True,
+    )
+    freq = jieba.dt.FREQ
+    doomed = [
+        word
+        for word, count in freq.items()
+        if count
+        and len(word) >= 3
+        and any(
+            word.startswith(m) and freq.get(word[len(m) :], 0) and len(word) - len(m) >= 2
+            for m in modals
+        )
+    ]
+    for word in doomed:
+        jieba.del_word(word)
+
+
 def _single_token_words(pattern: list[dict[str, Any]]) -> list[str] | None:
     """The words of a one-token ORTH pattern, or None for a pattern the Matcher must run."""
     if len(pattern) != 1 or set(pattern[0]) != {"ORTH"}:
@@ -298,6 +330,8 @@ class NormExtractor:
             jieba.add_word(word, freq=weight)
             for prep in PREPOSITIONS:  # 向上级 is 向 + 上级, not 向上 + 级
                 jieba.suggest_freq((prep, word), tune=True)
+        rules = load_token_rules()
+        _split_modal_compounds(rules)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
         patterns = [
@@ -309,7 +343,7 @@ class NormExtractor:
         # Single-token rules ({"ORTH": …}) become a dictionary lookup: the same matches, without
         # the Matcher testing every token against every word list.
         self.token_rules: dict[str, list[tuple[str, str]]] = {}
-        for rule in load_token_rules():
+        for rule in rules:
             words = _single_token_words(rule.pattern)
             if words is None:
                 self.matcher.add(rule.id, [rule.pattern])
@@ -390,7 +424,11 @@ class NormExtractor:
             (c.clean_start - base, c.clean_end - base, c.iri) for c in sentence.children
         ] or [(0, len(sentence.text), sentence.iri)]
         norms: list[Norm] = []
+        first_end = clauses[0][1]
+        if an.marks_in("REPORTED_SPEECH", 0, first_end) or an.marks_in("NARRATIVE", 0, first_end):
+            return norms  # someone's words, or narration of the past
         modal: str | None = None
+        quote_from: int | None = None  # an adverbial clause the next norm's quote starts at
         pending: Condition | None = None
         pending_span: tuple[int, int] | None = None
         pending_bearers: tuple[Mention, ...] = ()
@@ -402,22 +440,22 @@ class NormExtractor:
             if end <= c_start:
                 continue
 
-            def mention(ent: _Ent, level: str | None = None) -> Mention:
-                s, e = doc.normalised.raw_span(base + ent.start, base + ent.end)
-                return Mention(ent.concept, ent.text, s, e, level)
+            def cite(s: int, e: int) -> tuple[str, int, int]:
+                """Clean text and raw span of a sentence range, widened not to cut a doubled run."""
+                a, b = doc.normalised.snap(base + s, base + e)
+                raw_start, raw_end = doc.normalised.raw_span(a, b)
+                return doc.normalised.text[a:b], raw_start, raw_end
 
-            def span_of(s: int, e: int) -> tuple[int, int]:
-                return doc.normalised.raw_span(base + s, base + e)
+            def mention(ent: _Ent, level: str | None = None) -> Mention:
+                return Mention(ent.concept, *cite(ent.start, ent.end), level)
 
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
             if clause.condition is not None:
                 cs, ce = clause.condition
-                cond_text = an.text[cs:ce]
                 grade = next((g.concept for g in an.ents_in(["GRADE"], cs, ce)), None)
                 about = tuple(a.concept for a in an.ents_in(["ACTOR"], cs, ce))
                 breach = bool(an.marks_in("BREACH", cs, ce))
-                rs, re_ = span_of(cs, ce)
-                condition: Condition | None = Condition(cond_text, rs, re_, grade, about, breach)
+                condition: Condition | None = Condition(*cite(cs, ce), grade, about, breach)
             else:
                 condition = None
             if clause.condition_only:
@@ -456,9 +494,7 @@ class NormExtractor:
                 )
                 if target_norms:
                     # The sanction as written: the whole consequence (依规依纪严肃追究责任).
-                    a_start, a_end = clause.action
-                    s, e = span_of(a_start, a_end)
-                    sanction = Mention(clause.sanction.concept, an.text[a_start:a_end], s, e)
+                    sanction = Mention(clause.sanction.concept, *cite(*clause.action))
                     for norm in target_norms:
                         norm.sanctions.append(sanction)
                     continue
@@ -475,16 +511,16 @@ class NormExtractor:
             a_start, a_end = clause.action
             if a_end <= a_start:
                 continue
-            action_text = an.text[a_start:a_end]
-            s, e = span_of(a_start, a_end)
-            action = Mention(clause.action_concept, action_text, s, e)
+            action = Mention(clause.action_concept, *cite(a_start, a_end))
             q_start = (
                 clause.bearer_start
                 if clause.bearers
                 else (clause.condition[0] if clause.condition else c_start)
             )
             q_start = min(q_start, a_start)
-            qs, qe = span_of(q_start, a_end)
+            if quote_from is not None:
+                q_start, quote_from = min(q_start, quote_from), None
+            quote, qs, qe = cite(q_start, a_end)
             norm = Norm(
                 iri=f"{c_iri.replace('/id/doc/', '/id/norm/')}/norm/{number}",
                 doc_id=doc.id,
@@ -499,7 +535,7 @@ class NormExtractor:
                 targets=tuple(mention(t, lvl) for t, lvl in clause.targets),
                 condition=condition,
                 frequency=mention(clause.frequency) if clause.frequency else None,
-                text=an.text[q_start:a_end],
+                text=quote,
                 start=qs,
                 end=qe,
             )
@@ -605,6 +641,36 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     freq = an.ents_in(["FREQUENCY"], start, end)
     clause.frequency = freq[0] if freq else None
     return clause
+
+
+def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
+    return any(m[0] == pos for m in an.marks.get(label, []))
+
+
+def _is_adjunct(
+    an: _Sentence,
+    clause: _Clause,
+    start: int,
+    end: int,
+    clauses: list[tuple[int, int, str]],
+    number: int,
+) -> bool:
+    """A clause that is part of another norm or of none: purpose, outcome, means, topic, narration."""
+    if clause.modal is not None:
+        # 必须清醒看到…; 越…越要…: admonitions, not acts.
+        return bool(an.marks_in("NON_ACTION", start, end))
+    a_start = clause.action[0]
+    if _starts_with(an, "PURPOSE", a_start) or _starts_with(an, "MEANS_OPEN", a_start):
+        return True
+    if an.marks_in("MEANS_END", max(start, end - 3), end) or an.marks_in("NARRATIVE", start, end):
+        return True
+    if an.marks_in("OUTCOME_END", max(start, end - 4), end) and number > 1:
+        return True
+    # A topic before a clause that opens with its modal: 破解…难题，必须明确监督重点.
+    if number < len(clauses):
+        nxt_start = clauses[number][0]
+        return any(m[0] == nxt_start for label in MODALITIES for m in an.marks.get(label, []))
+    return False
 
 
 def _condition_frame(

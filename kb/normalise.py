@@ -102,6 +102,16 @@ class Normalised:
     blocks: tuple[Block, ...]
     layout: Layout
     offset: int = 0
+    units: tuple[tuple[int, int], ...] = ()  # undoubled runs: spans must not cut them
+
+    def snap(self, start: int, end: int) -> tuple[int, int]:
+        """Widen a clean span so it does not cut an undoubled run (so it can be cited exactly)."""
+        for a, b in self.units:
+            if a < start < b:
+                start = a
+            if a < end < b:
+                end = b
+        return start, end
 
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         """Raw `[start, end)` covering the clean span `[start, end)` (which must be non-empty).
@@ -435,24 +445,33 @@ def _doubled_runs(text: str) -> list[tuple[int, int]]:
     return runs
 
 
-def _undouble(cells: _Cells) -> tuple[_Cells, bool]:
-    """Undouble a block printed twice by overprinted layers, if most of it is doubled."""
+def _undouble(cells: _Cells) -> tuple[_Cells, list[tuple[int, int]]]:
+    """Undouble a block printed twice by overprinted layers, if most of it is doubled.
+
+    Returns the cells and the undoubled runs as ranges of the new cells: a span that cuts a run
+    cannot be cited exactly (its raw slice holds part of one copy and all of the other).
+    """
     text = cells.text()
     if len(text) < DOUBLED_SHORT_LENGTH:
-        return cells, False
+        return cells, []
     runs = _doubled_runs(text)
     covered = sum(2 * length for _, length in runs)
     # Short texts (a clause cut from a doubled block) must be doubled almost throughout.
     needed = DOUBLED_MIN_COVERAGE if len(text) >= DOUBLED_MIN_LENGTH else DOUBLED_SHORT_COVERAGE
     if covered < needed * len(text):
-        return cells, False
+        return cells, []
     mask = [True] * len(text)
     ends = list(cells.ends)
+    units: list[tuple[int, int]] = []
+    removed = 0
     for start, length in runs:
         for k in range(start + length, start + 2 * length):
             mask[k] = False
         ends[start + length - 1] = cells.ends[start + 2 * length - 1]
-    return _Cells(list(cells.chars), list(cells.starts), ends).keep(mask), True
+        if length > 1:
+            units.append((start - removed, start - removed + length))
+        removed += length
+    return _Cells(list(cells.chars), list(cells.starts), ends).keep(mask), units
 
 
 def _classify(text: str, group: list[_Line], vertical: bool, layout: Layout) -> str:
@@ -518,18 +537,20 @@ def normalise(
     groups = _group_lines(lines, layout)
     out = _Cells()
     kinds: list[tuple[str, int, int, int]] = []
+    units: list[tuple[int, int]] = []
     for group, vertical in groups:
         cells = _block_cells(raw, group)
         cells = _strip_markdown(cells)
         cells = _fix_spaces(cells)
         cells = _widen_punctuation(cells)
-        cells, _ = _undouble(cells)
+        cells, block_units = _undouble(cells)
         if not cells.chars:
             continue
         if out.chars:
             gap_at = out.ends[-1]
             out.add("\n", gap_at, gap_at + 1)
         begin = len(out.chars)
+        units.extend((begin + a, begin + b) for a, b in block_units)
         for ch, s, e in zip(cells.chars, cells.starts, cells.ends, strict=True):
             out.add(ch, s, e)
         widths = sorted(line.width for line in group)
@@ -544,6 +565,7 @@ def normalise(
         blocks=blocks,
         layout=layout,
         offset=offset,
+        units=tuple(units),
     )
 
 
