@@ -463,6 +463,14 @@ class NormExtractor:
                 pending_span = clause.condition
                 pending_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 continue
+            if _is_adjunct(an, clause, c_start, end, clauses, number):
+                if _starts_with(an, "MEANS_OPEN", c_start) or an.marks_in(
+                    "MEANS_END", c_start, end
+                ):
+                    quote_from = c_start if quote_from is None else quote_from
+                if clause.bearers and not clause.condition:
+                    sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                continue
             condition = condition or pending
             written_before = (
                 pending_bearers if condition is not None and condition is pending else ()
