@@ -399,7 +399,11 @@ class NormExtractor:
         self, doc: Document, scope: Segment, attributed_to: str, whole: _Sentence
     ) -> list[Norm]:
         regulation = doc.meta.kind == "regulation"
-        state = _ScopeState(regulation_like=regulation, reported=not regulation)
+        state = _ScopeState(
+            regulation_like=regulation,
+            reported=not regulation,
+            in_provision=scope.kind == "provision",
+        )
         norms: list[Norm] = []
         provision = scope.iri if scope.kind == "provision" else None
         sentences = scope.find("sentence")
@@ -427,6 +431,11 @@ class NormExtractor:
         first_end = clauses[0][1]
         if an.marks_in("REPORTED_SPEECH", 0, first_end) or an.marks_in("NARRATIVE", 0, first_end):
             return norms  # someone's words, or narration of the past
+        if an.text.count("越") >= 2 or any(
+            m[2] == "S007" and an.text[m[0] : m[1]] == "只有"
+            for m in an.marks.get("NON_ACTION", [])
+        ):
+            return norms  # 越…越要… / 只有…才能…: maxims, not rules
         modal: str | None = None
         quote_from: int | None = None  # an adverbial clause the next norm's quote starts at
         pending: Condition | None = None
@@ -463,7 +472,30 @@ class NormExtractor:
                 pending_span = clause.condition
                 pending_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 continue
-            if _is_adjunct(an, clause, c_start, end, clauses, number):
+            if an.marks_in("NON_ACTION", c_start, end):
+                break  # 必须清醒看到…: the rest of the sentence is what is to be seen
+            if clause.modal is not None and _is_means(an, clause.action[0], end):
+                # 应当通过…等方式，推动…: the means clause carries its modal and bearer on.
+                modal = clause.modal
+                if clause.bearers:
+                    pending_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                    quote_from = clause.bearer_start
+                else:
+                    quote_from = c_start if quote_from is None else quote_from
+                continue
+            if (
+                norms
+                and clause.modal is None
+                and not clause.bearers
+                and (
+                    an.marks_in("CONTINUATION", c_start, end) or _open_frame(norms[-1].action.text)
+                )
+            ):
+                _extend(doc, norms[-1], base + c_start, base + end)
+                continue
+            if clause.modal is None and _is_adjunct(
+                an, clause, c_start, end, clauses, number, modal
+            ):
                 if _starts_with(an, "MEANS_OPEN", c_start) or an.marks_in(
                     "MEANS_END", c_start, end
                 ):
@@ -472,9 +504,7 @@ class NormExtractor:
                     sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 continue
             condition = condition or pending
-            written_before = (
-                pending_bearers if condition is not None and condition is pending else ()
-            )
+            written_before = pending_bearers if (condition is None or condition is pending) else ()
             pending, pending_bearers = None, ()
             if clause.modal is not None:
                 modal = clause.modal
@@ -483,6 +513,7 @@ class NormExtractor:
                 opens = (
                     clause.imperative or condition is not None or clause.action_concept is not None
                 )
+                opens = opens or state.in_provision  # a provision's every clause binds
                 if not (state.regulation_like and opens) and not (
                     state.reported and clause.imperative
                 ):
@@ -506,6 +537,18 @@ class NormExtractor:
                     for norm in target_norms:
                         norm.sanctions.append(sanction)
                     continue
+            after_marker = _zone_actors(an, clause.action[0], clause.action[1])
+            if clause.modal == "ENCOURAGEMENT" and after_marker:
+                # 鼓励X…: X is encouraged.
+                clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
+            elif (
+                clause.modal == "PROHIBITION"
+                and not clause.bearers
+                and not (written_before or sentence_bearers or state.bearers)
+                and after_marker
+            ):
+                # 决不允许X…, with no subject before it: X is forbidden.
+                clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
             if clause.bearers:
                 bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 carried = False
@@ -560,6 +603,7 @@ class _ScopeState:
     norms: list[Norm] = field(default_factory=list)
     regulation_like: bool = True
     reported: bool = False
+    in_provision: bool = False
 
 
 @dataclass
@@ -655,6 +699,14 @@ def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
     return any(m[0] == pos for m in an.marks.get(label, []))
 
 
+def _is_means(an: _Sentence, start: int, end: int) -> bool:
+    """A means or manner adverbial: 按照…, 本着…的态度, …等方式, 同…相结合."""
+    if _starts_with(an, "MEANS_OPEN", start) or an.marks_in("MEANS_END", max(start, end - 3), end):
+        return True
+    text = an.text[start:end]
+    return text.startswith(("同", "与")) and text.endswith("相结合")
+
+
 def _is_adjunct(
     an: _Sentence,
     clause: _Clause,
@@ -662,23 +714,41 @@ def _is_adjunct(
     end: int,
     clauses: list[tuple[int, int, str]],
     number: int,
+    modal: str | None,
 ) -> bool:
-    """A clause that is part of another norm or of none: purpose, outcome, means, topic, narration."""
-    if clause.modal is not None:
-        # 必须清醒看到…; 越…越要…: admonitions, not acts.
-        return bool(an.marks_in("NON_ACTION", start, end))
+    """A modal-less clause that is part of another norm or of none: purpose, means, outcome,
+    narration, or the topic a sentence opens with."""
     a_start = clause.action[0]
-    if _starts_with(an, "PURPOSE", a_start) or _starts_with(an, "MEANS_OPEN", a_start):
+    if _starts_with(an, "PURPOSE", a_start) or _is_means(an, a_start, end):
         return True
-    if an.marks_in("MEANS_END", max(start, end - 3), end) or an.marks_in("NARRATIVE", start, end):
+    if an.marks_in("NARRATIVE", start, end):
         return True
-    if an.marks_in("OUTCOME_END", max(start, end - 4), end) and number > 1:
+    if (
+        number > 1
+        and an.marks_in("OUTCOME_END", max(start, end - 4), end)
+        and not _starts_with(an, "IMPERATIVE", a_start)
+    ):
         return True
     # A topic before a clause that opens with its modal: 破解…难题，必须明确监督重点.
-    if number < len(clauses):
+    if number == 1 and modal is None and number < len(clauses):
         nxt_start = clauses[number][0]
         return any(m[0] == nxt_start for label in MODALITIES for m in an.marks.get(label, []))
     return False
+
+
+def _open_frame(action_text: str) -> bool:
+    """An action whose 对… frame is still open (强化对A，B情况的监督): the next clause completes it."""
+    pos = action_text.rfind("对")
+    return pos >= 0 and "的" not in action_text[pos:]
+
+
+def _extend(doc: Document, norm: Norm, clean_start: int, clean_end: int) -> None:
+    """Stretch a norm's quote and action over a clause that completes it."""
+    n = doc.normalised
+    a, b = n.snap(n.clean_position(norm.start), clean_end)
+    norm.text, (norm.start, norm.end) = n.text[a:b], n.raw_span(a, b)
+    a2, b2 = n.snap(n.clean_position(norm.action.start), clean_end)
+    norm.action = Mention(norm.action.concept, n.text[a2:b2], *n.raw_span(a2, b2))
 
 
 def _condition_frame(
