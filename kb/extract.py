@@ -441,6 +441,8 @@ class NormExtractor:
         pending: Condition | None = None
         pending_span: tuple[int, int] | None = None
         pending_bearers: tuple[Mention, ...] = ()
+        chain_condition: Condition | None = None  # a condition opening a chain covers it up to ；
+        sanction_chain: list[tuple[Norm, int]] = []  # the sanction just linked, to extend
         sentence_bearers: tuple[Mention, ...] = ()
         for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
             end = c_end
@@ -468,6 +470,8 @@ class NormExtractor:
             else:
                 condition = None
             if clause.condition_only:
+                if number == 1 or chain_condition is None:
+                    chain_condition = condition
                 pending = condition
                 pending_span = clause.condition
                 pending_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
@@ -503,7 +507,7 @@ class NormExtractor:
                 if clause.bearers and not clause.condition:
                     sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 continue
-            condition = condition or pending
+            condition = condition or pending or chain_condition
             written_before = pending_bearers if (condition is None or condition is pending) else ()
             pending, pending_bearers = None, ()
             if clause.modal is not None:
@@ -534,9 +538,20 @@ class NormExtractor:
                 if target_norms:
                     # The sanction as written: the whole consequence (依规依纪严肃追究责任).
                     sanction = Mention(clause.sanction.concept, *cite(*clause.action))
+                    sanction_chain = []
                     for norm in target_norms:
                         norm.sanctions.append(sanction)
+                        sanction_chain.append((norm, len(norm.sanctions) - 1))
+                    chain_condition = None
                     continue
+            if sanction_chain and clause.sanction is not None and clause.modal is None:
+                # …，依规依纪严肃处理，对典型问题通报曝光: one consequence, written in two clauses.
+                for norm, k in sanction_chain:
+                    old_sanction = norm.sanctions[k]
+                    a = doc.normalised.clean_position(old_sanction.start)
+                    text, s_start, s_end = cite(a - base, end)
+                    norm.sanctions[k] = Mention(old_sanction.concept, text, s_start, s_end)
+                continue
             after_marker = _zone_actors(an, clause.action[0], clause.action[1])
             if clause.modal == "ENCOURAGEMENT" and after_marker:
                 # 鼓励X…: X is encouraged.
@@ -591,8 +606,9 @@ class NormExtractor:
                 end=qe,
             )
             norms.append(norm)
+            sanction_chain = []
             if clause.ends_scope:
-                modal = None
+                modal, chain_condition = None, None
         state.norms.extend(norms)
         return norms
 
@@ -737,8 +753,9 @@ def _is_adjunct(
 
 
 def _open_frame(action_text: str) -> bool:
-    """An action whose 对… frame is still open (强化对A，B情况的监督): the next clause completes it."""
-    pos = action_text.rfind("对")
+    """An action whose 加强对…的监督 frame is still open (强化对A，B情况的监督): the next clause
+    completes it."""
+    pos = max(action_text.rfind("强化对"), action_text.rfind("加强对"))
     return pos >= 0 and "的" not in action_text[pos:]
 
 
@@ -770,10 +787,12 @@ def _condition_frame(
         if rule_id != "C002":  # 发现 … without 的: up to an adverb, a 向, or the clause end
             stop = _first_of(an, ["ADVERB", "RECIPIENT_PREP"], o_end, limit)
             return (o_start, stop if stop is not None else limit)
-    # …时 frames.
+    # …时 / …前 frames: at the end of the head (签署意见时，要…) or right at its start (进驻前向…).
     for _c_start, c_end, _ in an.marks_in("CONDITION_CLOSE", start, limit):
         if c_end == limit or (modal_pos and c_end == modal_pos[0]):
             return (start, c_end)
+        if c_end - head <= 4:
+            return (head, c_end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
     if modal_pos is None and an.text[start:end].endswith("的"):
@@ -796,7 +815,10 @@ def _frame_close(an: _Sentence, from_pos: int, limit: int, end: int) -> int | No
             or any(
                 m[0] == after for label in ("ADVERB", "IMPERATIVE") for m in an.marks.get(label, [])
             )
-            or any(e.start == after and e.label in ("MEASURE", "SANCTION") for e in an.ents)
+            or any(
+                e.start == after and e.label in ("MEASURE", "SANCTION") and e.end >= end
+                for e in an.ents
+            )
             or nxt.text
             in ("进行", "予以", "给予", "作出", "应当", "要", "可", "可以", "一律", "依规依纪")
         )
