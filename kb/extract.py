@@ -80,6 +80,7 @@ SUBJECT_GLUE = (
 )
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
+HEAD_MAX_TAIL = 5
 GOVERNED_VERB_STOPS = {
     "进行",
     "开展",
@@ -492,7 +493,8 @@ class NormExtractor:
                 and clause.modal is None
                 and not clause.bearers
                 and (
-                    an.marks_in("CONTINUATION", c_start, end) or _open_frame(norms[-1].action.text)
+                    (an.marks_in("CONTINUATION", c_start, end) and "是否" in norms[-1].action.text)
+                    or (_open_frame(norms[-1].action.text) and norms[-1].action.concept is None)
                 )
             ):
                 _extend(doc, norms[-1], base + c_start, base + end)
@@ -552,7 +554,7 @@ class NormExtractor:
                     text, s_start, s_end = cite(a - base, end)
                     norm.sanctions[k] = Mention(old_sanction.concept, text, s_start, s_end)
                 continue
-            after_marker = _zone_actors(an, clause.action[0], clause.action[1])
+            after_marker = _actors_after_marker(an, clause.action[0], clause.action[1])
             if clause.modal == "ENCOURAGEMENT" and after_marker:
                 # 鼓励X…: X is encouraged.
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
@@ -697,12 +699,17 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     measures = an.ents_in(["MEASURE", "SANCTION"], a_start, end)
     if measures:
         head = measures[-1]
-        clause.action_concept = head.concept
+        # The measure heads the action only near its end (…报告履职情况); a measure inside a
+        # longer object (树立报告问题是本职…的意识) does not.
+        if end - head.end <= HEAD_MAX_TAIL:
+            clause.action_concept = head.concept
         # Only a pure sanction (追究责任, 严肃处理 …) punishes a breach; 约谈 or 诫勉 answer a problem.
         sanctions = [m for m in measures if schemes.get(m.concept, set()) == {"SANCTION"}]
         if sanctions:
             clause.sanction = sanctions[-1]
-    clause.recipients = _prep_actors(an, "RECIPIENT_PREP", a_start, end)
+    clause.recipients = _prep_actors(an, "RECIPIENT_PREP", a_start, end) + _meeting_actors(
+        an, a_start, end
+    )
     clause.targets = [
         t for t in _prep_actors(an, "TARGET_PREP", a_start, end) if t not in clause.recipients
     ]
@@ -748,8 +755,29 @@ def _is_adjunct(
     # A topic before a clause that opens with its modal: 破解…难题，必须明确监督重点.
     if number == 1 and modal is None and number < len(clauses):
         nxt_start = clauses[number][0]
-        return any(m[0] == nxt_start for label in MODALITIES for m in an.marks.get(label, []))
+        return any(
+            m[0] == nxt_start
+            for label in ("OBLIGATION", "PROHIBITION")
+            for m in an.marks.get(label, [])
+        )
     return False
+
+
+def _actors_after_marker(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
+    """The actors a 鼓励 / 决不允许 governs: those before the first verb that follows it."""
+    while start < end and an.text.startswith(("允许", "让"), start):
+        start += 2 if an.text.startswith("允许", start) else 1
+    verbs = [
+        m[0] for label in ("IMPERATIVE", "TARGET_PREP") for m in an.marks_in(label, start, end)
+    ]
+    stop = min([v for v in verbs if v > start], default=end)
+    actors = an.ents_in(["ACTOR"], start, stop)
+    if not actors or an.text[start : actors[0].start].strip(QUOTE_MARKS) not in ("", "各", "各级"):
+        # The first actor must open the phrase (地方、部门和单位 starts with a place word).
+        lead = an.text[start : actors[0].start] if actors else ""
+        if not actors or len(lead) > 3:
+            return []
+    return _heads(an, actors)
 
 
 def _open_frame(action_text: str) -> bool:
@@ -845,12 +873,22 @@ def _level_before(an: _Sentence, ent: _Ent) -> str | None:
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
     """Coordinated actors are each kept; an actor directly followed by another modifies it."""
     heads: list[tuple[_Ent, str | None]] = []
+    units = {(m[0], m[1]) for m in an.marks.get("UNIT_NOUN", [])}
     for k, ent in enumerate(actors):
         nxt = actors[k + 1] if k + 1 < len(actors) else None
         if nxt is not None:
             between = an.text[ent.end : nxt.start].strip(QUOTE_MARKS + " ")
             if between == "" or between == "的":
                 continue  # 党委 主要负责人 / 下级党委（党组）“一把手”: the last is the head
+            after = actors[k + 2] if k + 2 < len(actors) else None
+            if (
+                between in ("和", "、", "及")
+                and (ent.start, ent.end) in units
+                and (nxt.start, nxt.end) in units
+                and after is not None
+                and an.text[nxt.end : after.start].strip(QUOTE_MARKS) == ""
+            ):
+                continue  # 部门和单位党组织: both units share the head
         level = _level_before(an, ent)
         if level is None:
             first_of_group = ent
@@ -906,6 +944,17 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
     return out
 
 
+def _meeting_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
+    """在X上述责述廉: the meeting X (its body) hears the report."""
+    out: list[tuple[_Ent, str | None]] = []
+    for _s, m_end, _ in an.marks_in("MEETING_OPEN", start, end):
+        close = an.text.find("上", m_end, end)
+        if close < 0 or not any(e.start == close + 1 for e in an.ents_in(["MEASURE"], close, end)):
+            continue
+        out.extend(_heads(an, an.ents_in(["ACTOR"], m_end, close)))
+    return out
+
+
 def _punished(
     candidates: list[Norm], breach_text: str, breach_concepts: set[str], *, stated: bool = False
 ) -> list[Norm]:
@@ -923,8 +972,12 @@ def _punished(
         if n.action.concept in breach_concepts and _shared_bigrams(breach_text, n.action.text)
     ]
     if same_concept:
-        latest = same_concept[-1].segment.split("/clause/")[0]
-        return [n for n in same_concept if n.segment.split("/clause/")[0] == latest]
+        # Every duty to do what the breach fails to do, and the clauses that follow the last one
+        # in its sentence (…报告，全面准确反映情况).
+        last = same_concept[-1]
+        sentence = last.segment.split("/clause/")[0]
+        after = candidates[candidates.index(last) + 1 :]
+        return same_concept + [n for n in after if n.segment.split("/clause/")[0] == sentence]
     scored = [(_shared_bigrams(breach_text, n.action.text), n) for n in candidates]
     best = max((s for s, _ in scored), default=0)
     if best:
