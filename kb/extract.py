@@ -81,6 +81,21 @@ SUBJECT_GLUE = (
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
+SLOGAN_MAX = 16
+LEADING_ADVERBS = {
+    "着力",
+    "大力",
+    "带头",
+    "并",
+    "重点",
+    "积极",
+    "认真",
+    "全面",
+    "进一步",
+    "同时",
+    "也",
+}
+REPORT_CONNECTIVES = ("提出了", "提出", "比如", "如")
 GOVERNED_VERB_STOPS = {
     "进行",
     "开展",
@@ -430,8 +445,15 @@ class NormExtractor:
         ] or [(0, len(sentence.text), sentence.iri)]
         norms: list[Norm] = []
         first_end = clauses[0][1]
-        if an.marks_in("REPORTED_SPEECH", 0, first_end) or an.marks_in("NARRATIVE", 0, first_end):
+        narrative = an.marks_in("NARRATIVE", 0, first_end)
+        if state.reported:  # 提出了…: a report introducing measures, not narration
+            narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
+        if an.marks_in("REPORTED_SPEECH", 0, first_end) or narrative:
             return norms  # someone's words, or narration of the past
+        if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
+            state.first_sentence = False
+            return norms  # the slogan a report paragraph opens with (细化措施重日常。)
+        state.first_sentence = False
         if an.text.count("越") >= 2 or any(
             m[2] == "S007" and an.text[m[0] : m[1]] == "只有"
             for m in an.marks.get("NON_ACTION", [])
@@ -520,9 +542,7 @@ class NormExtractor:
                     clause.imperative or condition is not None or clause.action_concept is not None
                 )
                 opens = opens or state.in_provision  # a provision's every clause binds
-                if not (state.regulation_like and opens) and not (
-                    state.reported and clause.imperative
-                ):
+                if not (state.regulation_like and opens) and not (state.reported and opens):
                     if clause.bearers:
                         state.bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                     continue
@@ -622,6 +642,7 @@ class _ScopeState:
     regulation_like: bool = True
     reported: bool = False
     in_provision: bool = False
+    first_sentence: bool = True
 
 
 @dataclass
@@ -690,12 +711,21 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         a_start = start
     while a_start < end and an.text[a_start] in "，, ":
         a_start += 1
+    for connective in REPORT_CONNECTIVES:  # 提出了建立…: the measure starts after the connective
+        if an.text.startswith(connective, a_start):
+            a_start += len(connective)
+            break
     clause.action = (a_start, end)
-    first = an.token_at(a_start)
-    lead = an.marks_in("IMPERATIVE", a_start, end)
-    clause.imperative = bool(lead and lead[0][0] == a_start) or (
-        first is not None and first.text in ("要求",)
-    )
+    verb_at = a_start
+    for tok in an.tokens_in(a_start, end):  # 着力改进…, 大力整治…, 带头贯彻…: skip the adverbs
+        if tok.start != verb_at or not (
+            tok.text in LEADING_ADVERBS
+            or any(m[0] == tok.start for m in an.marks.get("ADVERB", []))
+        ):
+            break
+        verb_at = tok.end
+    lead = an.marks_in("IMPERATIVE", verb_at, end)
+    clause.imperative = bool(lead and lead[0][0] == verb_at)
     measures = an.ents_in(["MEASURE", "SANCTION"], a_start, end)
     if measures:
         head = measures[-1]
@@ -744,7 +774,12 @@ def _is_adjunct(
     a_start = clause.action[0]
     if _starts_with(an, "PURPOSE", a_start) or _is_means(an, a_start, end):
         return True
-    if an.marks_in("NARRATIVE", start, end):
+    narrative = [
+        m
+        for m in an.marks_in("NARRATIVE", start, end)
+        if not an.text[max(0, m[0] - 2) : m[0]].endswith("提出")
+    ]
+    if narrative:
         return True
     if (
         number > 1
