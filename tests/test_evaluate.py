@@ -1,0 +1,33 @@
+"""The extractor measured against the hand-written gold set (tests/gold/norms)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.corpus import Corpus
+from kb.evaluate import Report, evaluate, load_gold
+
+
+@pytest.fixture(scope="module")
+def report(corpus: Corpus) -> Report:
+    return evaluate(corpus, load_gold())
+
+
+def test_evaluate_yijian_meets_the_acceptance_figures(report: Report) -> None:
+    scores = report.by_document["zhongyang-2021-yijian"]
+    assert scores["bearer+modality+action"].f1 >= 0.95
+    assert scores["condition"].f1 >= 0.90
+    assert scores["recipient"].f1 >= 0.90
+    assert scores["sanction"].f1 >= 0.90
+
+
+def test_evaluate_every_gold_quote_is_found(report: Report) -> None:
+    assert not [e for e in report.errors if e.startswith("[gold-quote-not-found]")]
+
+
+def test_evaluate_lists_misses_and_false_positives_with_quotes(report: Report) -> None:
+    kinds = {e.split("]")[0] + "]" for e in report.errors}
+    assert "[miss]" in kinds and "[false-positive]" in kinds
+    assert all(": " in e for e in report.errors)
+    text = report.render()
+    assert "bearer+modality+action" in text and "zhongyang-2021-yijian" in text
