@@ -580,6 +580,7 @@ class NormExtractor:
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
             elif (
                 clause.modal == "PROHIBITION"
+                and an.text.startswith("允许", clause.action[0])
                 and not clause.bearers
                 and not (written_before or sentence_bearers or state.bearers)
                 and after_marker
@@ -807,11 +808,12 @@ def _actors_after_marker(an: _Sentence, start: int, end: int) -> list[tuple[_Ent
     ]
     stop = min([v for v in verbs if v > start], default=end)
     actors = an.ents_in(["ACTOR"], start, stop)
-    if not actors or an.text[start : actors[0].start].strip(QUOTE_MARKS) not in ("", "各", "各级"):
-        # The first actor must open the phrase (地方、部门和单位 starts with a place word).
-        lead = an.text[start : actors[0].start] if actors else ""
-        if not actors or len(lead) > 3:
-            return []
+    if not actors:
+        return []
+    lead = an.text[start : actors[0].start].strip(QUOTE_MARKS)
+    # The actors must open the phrase; a place word may come first (地方、部门和单位).
+    if lead not in ("", "各", "各级") and not (lead.endswith("、") and len(lead) <= 3):
+        return []
     return _heads(an, actors)
 
 
