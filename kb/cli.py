@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
 from kb.cli_ontology import ontology
+from kb.core import KnowledgeBase
 from kb.corpus import load_corpus, open_document
 from kb.errors import KBError
+from kb.query import QueryResult, named_queries, shorten, to_delimited, to_json, to_table
+from kb.resources import REPO_DIR
 from kb.segment import Segment, segment_document
 
 
@@ -124,3 +128,165 @@ def eval_command(gold_dir: str | None, fmt: str, errors: bool, corpus_root: str 
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
     else:
         click.echo(report.render())
+
+
+# ---------------------------------------------------------------- knowledge base
+
+KB_OPTION = click.option(
+    "--kb",
+    "kb_path",
+    type=click.Path(file_okay=False, path_type=str),
+    default="kb-data",
+    show_default=True,
+    help="Folder of the knowledge base.",
+)
+FORMAT_OPTION = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+    help="json is the SPARQL 1.1 JSON results format.",
+)
+LANG_OPTION = click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default="zh",
+    show_default=True,
+    help="Label language.",
+)
+
+
+def _print_result(kb: KnowledgeBase, result: QueryResult, fmt: str, lang: str) -> None:
+    if fmt == "json":
+        click.echo(to_json(result))
+        return
+    labels = kb.labels(lang)
+    if fmt in ("csv", "tsv"):
+        click.echo(to_delimited(result, "," if fmt == "csv" else "\t", labels), nl=False)
+    else:
+        click.echo(to_table(result, labels))
+    if not result.rows:
+        sys.exit(1)
+
+
+@main.command("build")
+@KB_OPTION
+@CORPUS_OPTION
+@click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+def build_command(kb_path: str, corpus_root: str | None, jobs: int, progress: bool | None) -> None:
+    """Build the knowledge base: corpus → segments → norms → RDF → inference → store (atomic)."""
+    from kb.store import build
+
+    report = build(kb_path, corpus_root=corpus_root, jobs=jobs, progress=progress)
+    click.echo(report.summary())
+
+
+@main.command("query")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=str))
+@click.option("-e", "--expression", help="A SPARQL query given on the command line.")
+@KB_OPTION
+@FORMAT_OPTION
+@LANG_OPTION
+def query_command(
+    file: str | None, expression: str | None, kb_path: str, fmt: str, lang: str
+) -> None:
+    """Run a SPARQL SELECT query from FILE.rq or -e; the project's prefixes are predeclared."""
+    if (file is None) == (expression is None):
+        raise KBError("give a query file or -e 'SPARQL', not both and not neither")
+    sparql = expression if expression is not None else Path(file or "").read_text(encoding="utf-8")
+    kb = KnowledgeBase.open(kb_path)
+    _print_result(kb, kb.query(sparql), fmt, lang)
+
+
+@main.command("ask")
+@click.argument("name", required=False)
+@click.option("--param", "params", multiple=True, help="k=v, e.g. --param actor=pk:TopLeader")
+@KB_OPTION
+@FORMAT_OPTION
+@LANG_OPTION
+def ask_command(
+    name: str | None, params: tuple[str, ...], kb_path: str, fmt: str, lang: str
+) -> None:
+    """Run a named query (queries/NAME.rq); without NAME, list them with their questions."""
+    if name is None:
+        for query in named_queries().values():
+            click.echo(f"{query.name}\n    {query.title_zh}\n    {query.title}")
+            for p in query.parameters:
+                click.echo(
+                    f"    --param {p.name}=… ({p.kind}, default {p.default}) {p.description}"
+                )
+        return
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise KBError(f"--param {item!r} is not k=v; e.g. --param actor=pk:TopLeader")
+        values[key] = value
+    kb = KnowledgeBase.open(kb_path)
+    _print_result(kb, kb.ask(name, **values), fmt, lang)
+
+
+@main.command("show")
+@click.argument("iri")
+@KB_OPTION
+@click.option(
+    "--context", type=int, default=40, show_default=True, help="Characters shown around the span."
+)
+def show_command(iri: str, kb_path: str, context: int) -> None:
+    """Show a resource's properties and its source text with the cited span marked ⟦…⟧."""
+    from kb.query import expand
+
+    kb = KnowledgeBase.open(kb_path)
+    full = expand(iri) or iri
+    labels = kb.labels()
+    rows = kb.query("SELECT ?p ?o ?r WHERE { ?r ?p ?o }", r=full).values()
+    if not rows:
+        raise KBError(
+            f"nothing is known about {iri}; IRIs look like pkd:doc/zhongyang-2021-yijian/provision/8"
+        )
+    for row in rows:
+        p, o = row["p"] or "", row["o"] or ""
+        click.echo(
+            f"{shorten(p):28s} {labels.get(o) or (shorten(o) if o.startswith('http') else o)}"
+        )
+    try:
+        prov = kb.provenance(full)
+    except KBError:
+        return
+    if prov.source_file and prov.start is not None and prov.end is not None:
+        text = (REPO_DIR / prov.source_file).read_text(encoding="utf-8")
+        before = text[max(0, prov.start - context) : prov.start]
+        after = text[prov.end : prov.end + context]
+        click.echo(f"\n{prov.source_file} [{prov.start}, {prov.end})")
+        click.echo(f"…{before}⟦{text[prov.start : prov.end]}⟧{after}…")
+
+
+@main.command("search")
+@click.argument("text")
+@KB_OPTION
+@FORMAT_OPTION
+def search_command(text: str, kb_path: str, fmt: str) -> None:
+    """Sentences that mention TEXT or a synonym the ontology gives for it."""
+    kb = KnowledgeBase.open(kb_path)
+    _print_result(kb, kb.ask("segments_mentioning", term=text), fmt, "zh")
+
+
+@main.command("export")
+@KB_OPTION
+@click.option(
+    "--format", "fmt", type=click.Choice(["ttl", "nq", "jsonld"]), default="nq", show_default=True
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default="-")
+def export_command(kb_path: str, fmt: str, output: str) -> None:
+    """Export the knowledge base: N-Quads (all graphs), Turtle or JSON-LD (their union)."""
+    from kb.core import export
+
+    data = export(KnowledgeBase.open(kb_path), fmt)
+    if output == "-":
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        Path(output).write_bytes(data)

@@ -907,6 +907,17 @@ def _level_before(an: _Sentence, ent: _Ent) -> str | None:
     return None
 
 
+def _level_start(an: _Sentence, ent: _Ent) -> int:
+    """Where an actor's phrase starts: at a level word right before it (上级“一把手”)."""
+    pos = ent.start
+    while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
+        pos -= 1
+    for level in an.ents:
+        if level.label == "LEVEL" and level.end == pos:
+            return level.start
+    return ent.start
+
+
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
     """Coordinated actors are each kept; an actor directly followed by another modifies it."""
     heads: list[tuple[_Ent, str | None]] = []
@@ -926,17 +937,25 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
                 and an.text[nxt.end : after.start].strip(QUOTE_MARKS) == ""
             ):
                 continue  # 部门和单位党组织: both units share the head
-        level = _level_before(an, ent)
-        if level is None:
-            first_of_group = ent
-            j = k
-            while j > 0 and an.text[actors[j - 1].end : actors[j].start].strip(
-                QUOTE_MARKS + " "
-            ) in ("", "的"):
-                j -= 1
-                first_of_group = actors[j]
-            level = _level_before(an, first_of_group)
-        heads.append((ent, level))
+        # The phrase runs from its level word or first modifier to the head: 同级党委主要负责人.
+        first_of_group = ent
+        j = k
+        while j > 0 and an.text[actors[j - 1].end : actors[j].start].strip(QUOTE_MARKS + " ") in (
+            "",
+            "的",
+        ):
+            j -= 1
+            first_of_group = actors[j]
+        level = _level_before(an, ent) or _level_before(an, first_of_group)
+        start = _level_start(an, first_of_group)
+        while start < first_of_group.start and an.text[start] in QUOTE_MARKS:
+            start += 1
+        phrase = (
+            ent
+            if start == ent.start
+            else _Ent(ent.label, ent.concept, start, ent.end, an.text[start : ent.end])
+        )
+        heads.append((phrase, level))
     return heads
 
 
