@@ -29,3 +29,13 @@ def trees(corpus: Corpus) -> dict[str, Segment]:
 @pytest.fixture(scope="session")
 def yijian_gold() -> dict:
     return json.loads((GOLD_DIR / "yijian_structure.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def built_kb(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """The knowledge base built once for the session, in a temporary folder."""
+    from kb.core import KnowledgeBase
+
+    path = tmp_path_factory.mktemp("kb")
+    kb, report = KnowledgeBase.build(path, progress=False)
+    return kb, report, path

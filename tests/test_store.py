@@ -1,0 +1,127 @@
+"""Building the knowledge base: atomic, deterministic, validated, with inference kept apart."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from kb.core import KnowledgeBase
+from kb.errors import KBError
+from kb.ontology import validate
+from kb.store import CURRENT, BuildError, build
+
+from .conftest import REPO_DIR
+
+
+def test_store_build_reports_every_stage(built_kb) -> None:  # type: ignore[no-untyped-def]
+    _kb, report, path = built_kb
+    assert report.documents == 6 and report.norms > 500
+    assert set(report.seconds) == {"ontology", "extract", "store", "infer"}
+    assert report.triples["stated"] > 50_000 and report.triples["inferred"] > 1000
+    assert (path / CURRENT).is_symlink()
+
+
+def test_store_inferred_triples_live_in_their_own_graph(built_kb) -> None:  # type: ignore[no-untyped-def]
+    kb, _report, _path = built_kb
+    rows = kb.query(
+        """SELECT ?norm WHERE {
+             GRAPH <https://w3id.org/policykb/id/graph/inferred> { ?norm pk:bearer pk:TopLeader }
+             GRAPH <https://w3id.org/policykb/id/graph/stated> { ?norm pk:bearer pk:LeadershipMember }
+           }"""
+    )
+    assert len(rows) > 0  # a duty of 领导班子成员 reaches the 一把手, marked as inferred
+    stated = kb.query(
+        """SELECT ?n WHERE { GRAPH <https://w3id.org/policykb/id/graph/stated> { ?n pk:inheritedBearer ?a } }"""
+    )
+    assert len(stated) == 0
+
+
+def test_store_party_committee_or_group_binds_both(built_kb) -> None:  # type: ignore[no-untyped-def]
+    kb, _report, _path = built_kb
+    rows = kb.query(
+        """SELECT ?norm WHERE { ?norm pk:bearer pk:PartyCommitteeOrLeadingGroup, pk:PartyCommittee, pk:LeadingPartyGroup }"""
+    )
+    assert len(rows) > 20
+
+
+def test_store_reports_to_has_its_inverse(built_kb) -> None:  # type: ignore[no-untyped-def]
+    kb, _report, _path = built_kb
+    rows = kb.query(
+        "SELECT ?a ?b WHERE { ?a pk:reportsTo ?b . FILTER NOT EXISTS { ?b pk:receivesReportsFrom ?a } }"
+    )
+    assert len(rows) == 0
+    assert len(kb.query("SELECT ?b WHERE { pk:LeadershipMember pk:reportsTo ?b }")) > 0
+
+
+def test_store_validates_against_the_shapes(built_kb) -> None:  # type: ignore[no-untyped-def]
+    kb, _report, _path = built_kb
+    graph = rdflib.Graph()
+    data = ox.serialize(
+        kb.raw_query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/policykb/id/graph/stated> { ?s ?p ?o } }"
+        ),
+        format=ox.RdfFormat.N_TRIPLES,
+    )
+    graph.parse(data=data, format="nt")
+    report = validate(graph)
+    assert report.conforms, report.text[:3000]
+
+
+def test_store_builds_are_deterministic(built_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    kb, _report, _path = built_kb
+    other, _ = KnowledgeBase.build(tmp_path, progress=False, jobs=2)
+    # Documents, segments, norms and inferences: the same triples and IRIs, no blank node.
+    for graph in ("stated", "inferred"):
+        name = ox.NamedNode(f"https://w3id.org/policykb/id/graph/{graph}")
+        ours = set(kb.store.quads_for_pattern(None, None, None, name))
+        theirs = set(other.store.quads_for_pattern(None, None, None, name))
+        assert ours == theirs and not any(isinstance(q.subject, ox.BlankNode) for q in ours)
+    # The ontology's OWL lists are blank nodes: the same graph up to their labels.
+    graphs = []
+    for store in (kb.store, other.store):
+        g = rdflib.Graph()
+        query = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <https://w3id.org/policykb/id/graph/ontology> { ?s ?p ?o } }"
+        g.parse(data=ox.serialize(store.query(query), format=ox.RdfFormat.N_TRIPLES), format="nt")
+        graphs.append(g)
+    assert isomorphic(*graphs)
+
+
+def test_store_failed_build_leaves_the_previous_knowledge_base(built_kb, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    build(tmp_path, progress=False)
+    before = os.readlink(tmp_path / CURRENT)
+    with pytest.raises(BuildError, match="stopped after stage 'store'"):
+        build(tmp_path, progress=False, fail_after="store")
+    assert os.readlink(tmp_path / CURRENT) == before
+    assert [p.name for p in tmp_path.glob("store-*")] == [before]
+    assert len(KnowledgeBase.open(tmp_path).ask("prohibitions")) > 0
+
+
+def test_store_build_killed_with_sigkill_leaves_the_previous_knowledge_base(tmp_path: Path) -> None:
+    build(tmp_path, progress=False)
+    before = os.readlink(tmp_path / CURRENT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "build", "--kb", str(tmp_path), "--no-progress"],
+        cwd=REPO_DIR,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(2.0)  # part-way: the store is being written
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert os.readlink(tmp_path / CURRENT) == before
+    kb = KnowledgeBase.open(tmp_path)
+    assert len(kb.ask("who_reports_problems_of_top_leader")) > 0
+
+
+def test_store_open_without_a_build_says_how_to_build(tmp_path: Path) -> None:
+    with pytest.raises(KBError, match="policykb build"):
+        KnowledgeBase.open(tmp_path)
