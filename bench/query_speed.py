@@ -1,0 +1,105 @@
+"""Named queries on the embedded pyoxigraph store against an rdflib in-memory Graph, same run.
+
+The knowledge base is built once; for a larger scale its stated triples are copied under new
+document and norm IRIs (…/doc/<id>-copyN/…), the ontology kept once, and the inference rules run
+again. Each named query is timed on both engines; p50 over the repeats and the ratio are printed.
+rdflib needs about 1 GiB per million triples, so it is skipped above --rdflib-max-scale.
+
+Run: .venv/bin/python bench/query_speed.py [--scales 1 10 100] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+
+from kb.core import PREFIX_MAP, KnowledgeBase
+from kb.query import named_queries
+from kb.store import ONTOLOGY_GRAPH, STATED_GRAPH, build, infer
+
+PKD = "https://w3id.org/policykb/id/"
+
+
+def scaled_store(base: ox.Store, scale: int) -> ox.Store:
+    """An in-memory store holding `scale` copies of the stated triples, then inferred again."""
+    store = ox.Store()
+    store.extend(base.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH))
+    stated = list(base.quads_for_pattern(None, None, None, STATED_GRAPH))
+    for copy in range(scale):
+        suffix = "" if copy == 0 else f"-copy{copy}"
+        store.extend(_rename(q, suffix) for q in stated)
+    infer(store)
+    return store
+
+
+def _rename(quad: ox.Quad, suffix: str) -> ox.Quad:
+    def term(t: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple:
+        if suffix and isinstance(t, ox.NamedNode) and t.value.startswith(PKD) and not t.value.startswith(PKD + "agent/"):
+            for kind in ("doc/", "norm/"):
+                if t.value.startswith(PKD + kind):
+                    rest = t.value[len(PKD + kind) :]
+                    doc_id, _, tail = rest.partition("/")
+                    head, sep, frag = doc_id.partition("#")
+                    return ox.NamedNode(f"{PKD}{kind}{head}{suffix}{sep}{frag}" + (f"/{tail}" if tail else ""))
+        return t
+
+    return ox.Quad(term(quad.subject), quad.predicate, term(quad.object), quad.graph_name)  # type: ignore[arg-type]
+
+
+def to_rdflib(store: ox.Store) -> rdflib.ConjunctiveGraph:
+    data = store.dump(format=ox.RdfFormat.N_QUADS) or b""
+    graph = rdflib.ConjunctiveGraph()
+    graph.parse(data=data, format="nquads")
+    return graph
+
+
+def timed(function, repeat: int) -> float:  # type: ignore[no-untyped-def]
+    runs = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--rdflib-max-scale", type=int, default=10)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        build(Path(tmp), progress=False)
+        base = KnowledgeBase.open(tmp).store
+        queries = named_queries()
+        prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIX_MAP.items())
+        for scale in args.scales:
+            store = scaled_store(base, scale)
+            graph = to_rdflib(store) if scale <= args.rdflib_max_scale else None
+            note = "" if graph is not None else " (rdflib skipped: memory)"
+            print(f"\nscale {scale}×: {len(store):,} quads, pyoxigraph in memory{note}")
+            print(f"{'query':40s} {'oxigraph p50':>14s} {'rdflib p50':>12s} {'ratio':>8s}")
+            ratios = []
+            for name, query in queries.items():
+                text = prefixes + query.sparql
+                ox_time = timed(lambda t=text: list(store.query(t, use_default_graph_as_union=True)), args.repeat)
+                if graph is not None:
+                    rdf_time = timed(lambda t=text: list(graph.query(t)), max(1, args.repeat // 2))
+                    ratio = rdf_time / ox_time if ox_time else float("inf")
+                    ratios.append(ratio)
+                    print(f"{name:40s} {ox_time * 1000:12.1f}ms {rdf_time * 1000:10.1f}ms {ratio:7.1f}×")
+                else:
+                    print(f"{name:40s} {ox_time * 1000:12.1f}ms {'-':>12s} {'-':>8s}")
+            if ratios:
+                print(f"{'median speed-up over rdflib':40s} {statistics.median(ratios):27.1f}×")
+
+
+if __name__ == "__main__":
+    main()
