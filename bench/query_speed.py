@@ -11,6 +11,7 @@ Run: .venv/bin/python bench/query_speed.py [--scales 1 10 100] [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
 import tempfile
 import time
@@ -39,14 +40,23 @@ def scaled_store(base: ox.Store, scale: int) -> ox.Store:
 
 
 def _rename(quad: ox.Quad, suffix: str) -> ox.Quad:
-    def term(t: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple) -> ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple:
-        if suffix and isinstance(t, ox.NamedNode) and t.value.startswith(PKD) and not t.value.startswith(PKD + "agent/"):
+    def term(
+        t: ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple,
+    ) -> ox.NamedNode | ox.Literal | ox.BlankNode | ox.Triple:
+        if (
+            suffix
+            and isinstance(t, ox.NamedNode)
+            and t.value.startswith(PKD)
+            and not t.value.startswith(PKD + "agent/")
+        ):
             for kind in ("doc/", "norm/"):
                 if t.value.startswith(PKD + kind):
                     rest = t.value[len(PKD + kind) :]
                     doc_id, _, tail = rest.partition("/")
                     head, sep, frag = doc_id.partition("#")
-                    return ox.NamedNode(f"{PKD}{kind}{head}{suffix}{sep}{frag}" + (f"/{tail}" if tail else ""))
+                    return ox.NamedNode(
+                        f"{PKD}{kind}{head}{suffix}{sep}{frag}" + (f"/{tail}" if tail else "")
+                    )
         return t
 
     return ox.Quad(term(quad.subject), quad.predicate, term(quad.object), quad.graph_name)  # type: ignore[arg-type]
@@ -54,16 +64,35 @@ def _rename(quad: ox.Quad, suffix: str) -> ox.Quad:
 
 def to_rdflib(store: ox.Store) -> rdflib.ConjunctiveGraph:
     data = store.dump(format=ox.RdfFormat.N_QUADS) or b""
-    graph = rdflib.ConjunctiveGraph()
+    graph = rdflib.ConjunctiveGraph()  # queries see the union of the graphs
     graph.parse(data=data, format="nquads")
     return graph
 
 
-def timed(function, repeat: int) -> float:  # type: ignore[no-untyped-def]
+class _TimedOut(Exception):
+    pass
+
+
+def timed(function, repeat: int, limit: int = 0) -> float:  # type: ignore[no-untyped-def]
+    """Median seconds over `repeat` runs; with `limit`, a run past it stops (SIGALRM) and
+    the limit is returned as a lower bound."""
+
+    def stop(_signum, _frame):  # type: ignore[no-untyped-def]
+        raise _TimedOut
+
     runs = []
     for _ in range(repeat):
         started = time.perf_counter()
-        function()
+        if limit:
+            signal.signal(signal.SIGALRM, stop)
+            signal.alarm(limit)
+        try:
+            function()
+        except _TimedOut:
+            return float(limit)
+        finally:
+            if limit:
+                signal.alarm(0)
         runs.append(time.perf_counter() - started)
     return statistics.median(runs)
 
@@ -73,6 +102,7 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 10, 100])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rdflib-max-scale", type=int, default=10)
+    parser.add_argument("--rdflib-timeout", type=int, default=30, help="seconds per rdflib query")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -89,12 +119,20 @@ def main() -> None:
             ratios = []
             for name, query in queries.items():
                 text = prefixes + query.sparql
-                ox_time = timed(lambda t=text: list(store.query(t, use_default_graph_as_union=True)), args.repeat)
+                ox_time = timed(
+                    lambda t=text, s=store: list(s.query(t, use_default_graph_as_union=True)),
+                    args.repeat,
+                )
                 if graph is not None:
-                    rdf_time = timed(lambda t=text: list(graph.query(t)), max(1, args.repeat // 2))
+                    rdf_time = timed(
+                        lambda t=text, g=graph: list(g.query(t)), 1, args.rdflib_timeout
+                    )
                     ratio = rdf_time / ox_time if ox_time else float("inf")
                     ratios.append(ratio)
-                    print(f"{name:40s} {ox_time * 1000:12.1f}ms {rdf_time * 1000:10.1f}ms {ratio:7.1f}×")
+                    capped = ">" if rdf_time >= args.rdflib_timeout else " "
+                    print(
+                        f"{name:40s} {ox_time * 1000:12.1f}ms {capped}{rdf_time * 1000:9.1f}ms {ratio:7.1f}×"
+                    )
                 else:
                     print(f"{name:40s} {ox_time * 1000:12.1f}ms {'-':>12s} {'-':>8s}")
             if ratios:

@@ -248,3 +248,38 @@ def test_queries_cli_formats_and_exit_codes(built_kb) -> None:  # type: ignore[n
     assert result.exit_code == 0 and "⟦（八）" in result.output
     result = runner.invoke(main, ["ask", "--kb", path])
     assert "who_reports_problems_of_top_leader" in result.output
+
+
+def test_queries_documents_problem_grades_provisions_and_local_measures(kb: KnowledgeBase) -> None:
+    documents = {r["document"]: r for r in _rows(kb, "documents")}
+    assert len(documents) == 10
+    yijian = documents["https://w3id.org/policykb/id/doc/zhongyang-2021-yijian"]
+    assert (yijian["issued"], yijian["level"], yijian["file"]) == (
+        "2021-03-27",
+        PK + "Central",
+        "corpus/zhongyang-2021-yijian.txt",
+    )
+    reported = [r for r in documents.values() if r["textForm"] == "known through report"]
+    assert len(reported) == 4 and all(r["file"] is None for r in reported)
+
+    grades = _rows(kb, "problem_grades")
+    assert [r["label"] for r in grades] == [
+        "苗头性倾向性问题",
+        "轻微违纪问题",
+        "一般性问题",
+        "重要问题",
+        "严重违纪违法问题",
+    ]
+    assert [int(r["moreSevereGrades"] or 0) for r in grades] == [4, 3, 2, 1, 0]
+
+    p8 = _rows(kb, "norms_of_provision", ordinal="8")
+    assert {r["modality"] for r in p8} >= {PK + "Obligation", PK + "Prohibition", PK + "Permission"}
+    assert any(r["recipient"] == PK + "SuperiorPartyOrganization" for r in p8)
+
+    local = _rows(kb, "local_measures")
+    rules = {r["rule"] for r in local}
+    assert {
+        "https://w3id.org/policykb/id/doc/guangzhou-2020-ruogan-cuoshi",
+        "https://w3id.org/policykb/id/doc/hengyang-2020-shixiang-cuoshi",
+    } <= rules
+    assert all(r["level"] == PK + "Municipal" for r in local)
