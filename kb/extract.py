@@ -423,8 +423,8 @@ class NormExtractor:
         norms: list[Norm] = []
         provision = scope.iri if scope.kind == "provision" else None
         sentences = scope.find("sentence")
-        if scope.kind == "provision" and sentences:
-            sentences = sentences[1:]  # the heading sentence sums the provision up: not a norm
+        if scope.kind in ("provision", "item") and sentences:
+            sentences = sentences[1:]  # the heading sentence sums the provision or item up
         for sentence in sentences:
             an = whole.view(sentence.clean_start, sentence.clean_end)
             norms.extend(self._extract_sentence(doc, sentence, an, state, attributed_to, provision))
@@ -501,7 +501,7 @@ class NormExtractor:
                 continue
             if an.marks_in("NON_ACTION", c_start, end):
                 break  # 必须清醒看到…: the rest of the sentence is what is to be seen
-            if clause.modal is not None and _is_means(an, clause.action[0], end):
+            if clause.modal is not None and _is_means(an, clause.verb_at, end):
                 # 应当通过…等方式，推动…: the means clause carries its modal and bearer on.
                 modal = clause.modal
                 if clause.bearers:
@@ -542,7 +542,10 @@ class NormExtractor:
                     clause.imperative or condition is not None or clause.action_concept is not None
                 )
                 opens = opens or state.in_provision  # a provision's every clause binds
-                if not (state.regulation_like and opens) and not (state.reported and opens):
+                # A report describes measures with a verb first (建立…, 推动…); other clauses
+                # comment on them.
+                described = clause.imperative and not _is_topic(an, c_start, end)
+                if not (state.regulation_like and opens) and not (state.reported and described):
                     if clause.bearers:
                         state.bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                     continue
@@ -660,6 +663,7 @@ class _Clause:
     sanction: _Ent | None = None
     frequency: _Ent | None = None
     imperative: bool = False
+    verb_at: int = 0
     ends_scope: bool = False
 
 
@@ -718,15 +722,36 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             break
     clause.action = (a_start, end)
     verb_at = a_start
-    for tok in an.tokens_in(a_start, end):  # 着力改进…, 大力整治…, 带头贯彻…: skip the adverbs
+    frequencies = {(e.start, e.end) for e in an.ents if e.label == "FREQUENCY"}
+    for tok in an.tokens_in(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
         if tok.start != verb_at or not (
             tok.text in LEADING_ADVERBS
+            or (tok.start, tok.end) in frequencies
             or any(m[0] == tok.start for m in an.marks.get("ADVERB", []))
         ):
             break
         verb_at = tok.end
+    clause.verb_at = verb_at
+    if an.text.startswith("由", verb_at) and not clause.bearers:
+        # 由X进行约谈提醒: X does it.
+        agents = _actors_after_marker(an, verb_at + 1, end)
+        if agents:
+            clause.bearers, clause.bearer_start = agents, agents[0][0].start
+            verb_at = agents[-1][0].end
     lead = an.marks_in("IMPERATIVE", verb_at, end)
-    clause.imperative = bool(lead and lead[0][0] == verb_at)
+    measure_later = bool(an.ents_in(["MEASURE", "SANCTION"], verb_at, end))
+    prep_first = any(
+        m[0] == verb_at
+        for label in ("RECIPIENT_PREP", "TARGET_PREP")
+        for m in an.marks.get(label, [])
+    )
+    clause.imperative = (
+        bool(lead and lead[0][0] == verb_at)
+        or any(e.start == verb_at for e in an.ents_in(["MEASURE", "SANCTION"], verb_at, end))
+        or (prep_first and measure_later)  # 并向市委专题报告, 提交…审核
+        or an.text.startswith("由", clause.verb_at)
+        or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
+    )
     measures = an.ents_in(["MEASURE", "SANCTION"], a_start, end)
     if measures:
         head = measures[-1]
@@ -773,7 +798,7 @@ def _is_adjunct(
     """A modal-less clause that is part of another norm or of none: purpose, means, outcome,
     narration, or the topic a sentence opens with."""
     a_start = clause.action[0]
-    if _starts_with(an, "PURPOSE", a_start) or _is_means(an, a_start, end):
+    if _starts_with(an, "PURPOSE", a_start) or _is_means(an, clause.verb_at, end):
         return True
     narrative = [
         m
@@ -817,6 +842,12 @@ def _actors_after_marker(an: _Sentence, start: int, end: int) -> list[tuple[_Ent
     return _heads(an, actors)
 
 
+def _is_topic(an: _Sentence, start: int, end: int) -> bool:
+    """A direction-of-change statement (推动X向Y延伸, 推动…从A向B转变): a heading of measures."""
+    text = an.text[start:end]
+    return bool(re.search(r"向[^，。；]{1,12}(延伸|转变|拓展|聚焦)$", text))
+
+
 def _open_frame(action_text: str) -> bool:
     """An action whose 加强对…的监督 frame is still open (强化对A，B情况的监督): the next clause
     completes it."""
@@ -842,7 +873,8 @@ def _condition_frame(
     opens = [
         m
         for m in an.marks_in("CONDITION_OPEN", start, limit)
-        if m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦")
+        if (m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦", "及时"))
+        and an.text[m[1] : m[1] + 1] != "、"  # 及时发现、优先处置…: verbs, not a condition
     ]
     for o_start, o_end, rule_id in opens:
         # The frame closes at the last 的 before the action (the modal, an adverb, a verb).
