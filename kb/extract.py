@@ -82,6 +82,8 @@ PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
 SLOGAN_MAX = 16
+# 建立了…制度: a report telling what a rule instituted, not narration.
+INSTITUTED = re.compile(r"(建立|出台|制定|完善|建立健全)了.*(制度|机制|办法|清单|规定|措施)")
 LEADING_ADVERBS = {
     "着力",
     "大力",
@@ -95,7 +97,7 @@ LEADING_ADVERBS = {
     "同时",
     "也",
 }
-REPORT_CONNECTIVES = ("提出了", "提出", "比如", "如")
+REPORT_CONNECTIVES = ("提出了", "提出", "比如", "如", "要求")
 GOVERNED_VERB_STOPS = {
     "进行",
     "开展",
@@ -699,7 +701,26 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     zone_end = head_end
     if cond is not None:
         zone_end = min(zone_end, cond[0])
-    subject_actors = _zone_actors(an, start, zone_end)
+    subject_start = start
+    for connective in REPORT_CONNECTIVES:  # 提出各级纪委书记每年…: the subject follows
+        if an.text.startswith(connective, start):
+            subject_start = start + len(connective)
+            break
+    subject_actors = _zone_actors(an, subject_start, zone_end)
+    demand = an.text.find("要求", start, zone_end)
+    if demand >= 0 and not cond:
+        # 要求X V1，V2: X is the bearer of what is required.
+        required = _actors_after_marker(an, demand + 2, zone_end)
+        if required:
+            subject_actors = required
+    elif not subject_actors:
+        # 强化上级“一把手”对下级“一把手”的监督: the actor before 对 supervises.
+        for verb in ("强化", "加强", "发挥"):
+            if an.text.startswith(verb, start):
+                agents = _actors_after_marker(an, start + len(verb), zone_end)
+                if agents and an.text[agents[-1][0].end : agents[-1][0].end + 1] in ("对", "在"):
+                    subject_actors = agents
+                break
     if subject_actors:
         clause.bearers = subject_actors
         clause.bearer_start = subject_actors[0][0].start
@@ -804,6 +825,7 @@ def _is_adjunct(
         m
         for m in an.marks_in("NARRATIVE", start, end)
         if not an.text[max(0, m[0] - 2) : m[0]].endswith("提出")
+        and not INSTITUTED.search(an.text[max(start, m[0] - 4) : end])
     ]
     if narrative:
         return True
