@@ -217,10 +217,12 @@ def paragraphs(draw: st.DrawFn) -> list[str]:
             words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=5, unique=True))
             sentences.append("，".join(words) + "。")
         out.append("".join(sentences))
-    # Text that reads as printed twice is ambiguous by nature: keep it out of the sample.
+    # Text that reads as printed twice is ambiguous by nature: keep it out of the sample
+    # (paragraphs may be read as one block, so the joined text must not repeat a phrase either).
     for text in [*out, "".join(out)]:
         doubled = sum(2 * length for _, length in _doubled_runs(text))
         assume(doubled == 0 if len(text) < 16 else doubled < 0.3 * len(text))
+    assume(all(length < 3 for _, length in _doubled_runs("".join(out))))
     return out
 
 
