@@ -452,6 +452,8 @@ class NormExtractor:
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
         if an.marks_in("REPORTED_SPEECH", 0, first_end) or narrative:
             return norms  # someone's words, or narration of the past
+        if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
+            return norms  # 严格监督程序，推动同级监督从结果向过程转变。: a heading of measures
         if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
             state.first_sentence = False
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
@@ -768,7 +770,6 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     )
     clause.imperative = (
         bool(lead and lead[0][0] == verb_at)
-        or any(e.start == verb_at for e in an.ents_in(["MEASURE", "SANCTION"], verb_at, end))
         or (prep_first and measure_later)  # 并向市委专题报告, 提交…审核
         or an.text.startswith("由", clause.verb_at)
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
@@ -827,7 +828,12 @@ def _is_adjunct(
         if not an.text[max(0, m[0] - 2) : m[0]].endswith("提出")
         and not INSTITUTED.search(an.text[max(start, m[0] - 4) : end])
     ]
-    if narrative:
+    descriptive = [
+        m
+        for m in an.marks_in("DESCRIPTIVE", start, end)
+        if an.text[max(0, m[0] - 2) : m[0]] not in ("特别", "尤其")
+    ]
+    if narrative or descriptive:
         return True
     if (
         number > 1
