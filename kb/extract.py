@@ -82,6 +82,7 @@ PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
 SLOGAN_MAX = 16
+CLOSERS_TEXT = "”’」』）) "
 # 建立了…制度: a report telling what a rule instituted, not narration.
 INSTITUTED = re.compile(r"(建立|出台|制定|完善|建立健全)了.*(制度|机制|办法|清单|规定|措施)")
 LEADING_ADVERBS = {
@@ -452,6 +453,8 @@ class NormExtractor:
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
         if an.marks_in("REPORTED_SPEECH", 0, first_end) or narrative:
             return norms  # someone's words, or narration of the past
+        if an.text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
+            return norms  # a question (如何有效防止…？) asks, it does not rule
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
             return norms  # 严格监督程序，推动同级监督从结果向过程转变。: a heading of measures
         if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
@@ -712,7 +715,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     demand = an.text.find("要求", start, zone_end)
     if demand >= 0 and not cond:
         # 要求X V1，V2: X is the bearer of what is required.
-        required = _actors_after_marker(an, demand + 2, zone_end)
+        required = _actors_after_marker(an, demand + 2, zone_end, lead_max=12)
         if required:
             subject_actors = required
     elif not subject_actors:
@@ -852,20 +855,33 @@ def _is_adjunct(
     return False
 
 
-def _actors_after_marker(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
-    """The actors a 鼓励 / 决不允许 governs: those before the first verb that follows it."""
+def _actors_after_marker(
+    an: _Sentence, start: int, end: int, *, lead_max: int = 3
+) -> list[tuple[_Ent, str | None]]:
+    """The actors a 鼓励 / 决不允许 / 要求 governs: those before the first verb that follows it.
+
+    Only level words, quotes and 各 may come before them, or up to `lead_max` characters of
+    modifiers ending in 、 (地方、部门和单位).
+    """
     while start < end and an.text.startswith(("允许", "让"), start):
         start += 2 if an.text.startswith("允许", start) else 1
     verbs = [
-        m[0] for label in ("IMPERATIVE", "TARGET_PREP") for m in an.marks_in(label, start, end)
-    ]
+        m[0]
+        for label in ("IMPERATIVE", "TARGET_PREP", "RECIPIENT_PREP")
+        for m in an.marks_in(label, start, end)
+    ] + [t.start for t in an.tokens_in(start, end) if t.text in LEADING_ADVERBS]
     stop = min([v for v in verbs if v > start], default=end)
     actors = an.ents_in(["ACTOR"], start, stop)
     if not actors:
         return []
-    lead = an.text[start : actors[0].start].strip(QUOTE_MARKS)
-    # The actors must open the phrase; a place word may come first (地方、部门和单位).
-    if lead not in ("", "各", "各级") and not (lead.endswith("、") and len(lead) <= 3):
+    # What stands before the first actor, level words and quotes aside.
+    lead = "".join(ch for ch in an.text[start : actors[0].start] if ch not in QUOTE_MARKS)
+    for level in an.ents_in(["LEVEL"], start, actors[0].start):
+        lead = lead.replace(level.text, "", 1)
+    # The actors must open the phrase; modifiers may come first (地方、部门和单位).
+    if lead not in ("", "各", "各级") and not (
+        len(lead) <= lead_max and (lead_max > 3 or lead.endswith("、"))
+    ):
         return []
     return _heads(an, actors)
 
