@@ -456,7 +456,7 @@ class NormExtractor:
         if an.text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
             return norms  # a question (如何有效防止…？) asks, it does not rule
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
-            return norms  # 严格监督程序，推动同级监督从结果向过程转变。: a heading of measures
+            return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
         if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
             state.first_sentence = False
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
@@ -577,7 +577,7 @@ class NormExtractor:
                     chain_condition = None
                     continue
             if sanction_chain and clause.sanction is not None and clause.modal is None:
-                # …，依规依纪严肃处理，对典型问题通报曝光: one consequence, written in two clauses.
+                # …的，严肃处理，并公开通报: one consequence, written in two clauses.
                 for norm, k in sanction_chain:
                     old_sanction = norm.sanctions[k]
                     a = doc.normalised.clean_position(old_sanction.start)
@@ -719,7 +719,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         if required:
             subject_actors = required
     elif not subject_actors:
-        # 强化上级“一把手”对下级“一把手”的监督: the actor before 对 supervises.
+        # 强化上级X对下级Y的监督: the actor before 对 supervises.
         for verb in ("强化", "加强", "发挥"):
             if an.text.startswith(verb, start):
                 agents = _actors_after_marker(an, start + len(verb), zone_end)
@@ -973,25 +973,23 @@ def _first_of(an: _Sentence, labels: list[str], start: int, end: int) -> int | N
     return min(found) if found else None
 
 
-def _level_before(an: _Sentence, ent: _Ent) -> str | None:
+def _level_word(an: _Sentence, ent: _Ent) -> _Ent | None:
+    """The level word (上级, 同级, 下级) right before an actor, quotes aside: 上级“一把手”."""
     pos = ent.start
     while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
         pos -= 1
-    for level in an.ents:
-        if level.label == "LEVEL" and level.end == pos:
-            return level.concept
-    return None
+    return next((e for e in an.ents if e.label == "LEVEL" and e.end == pos), None)
+
+
+def _level_before(an: _Sentence, ent: _Ent) -> str | None:
+    level = _level_word(an, ent)
+    return level.concept if level else None
 
 
 def _level_start(an: _Sentence, ent: _Ent) -> int:
-    """Where an actor's phrase starts: at a level word right before it (上级“一把手”)."""
-    pos = ent.start
-    while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
-        pos -= 1
-    for level in an.ents:
-        if level.label == "LEVEL" and level.end == pos:
-            return level.start
-    return ent.start
+    """Where an actor's phrase starts: at its level word, if it has one."""
+    level = _level_word(an, ent)
+    return level.start if level else ent.start
 
 
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:

@@ -403,6 +403,15 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
         seg.children = children
         return seg
 
+    def flush(section: Segment | None, content: list[Segment]) -> None:
+        """Close the open section with the content since its heading (or keep it loose)."""
+        if section is None:
+            root.children.extend(content)
+            return
+        section.children.extend(content)
+        _refit(builder, section)
+        root.children.append(section)
+
     for block in blocks:
         if block.kind == "heading" and not title_done and not pending and section is None:
             title = builder.make("title", "title", block.start, block.end)
@@ -421,24 +430,14 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
                 root.children.append(made)
             continue
         if block.kind == "heading" and block.placement == "before":
-            if section is not None:
-                section.children.extend(pending)
-                _refit(builder, section)
-                root.children.append(section)
-            else:
-                root.children.extend(pending)
+            flush(section, pending)
             pending = []
             section = open_section(block, [], after=False)
             continue
         seg = leaf(block)
         if seg is not None:
             pending.append(seg)
-    if section is not None:
-        section.children.extend(pending)
-        _refit(builder, section)
-        root.children.append(section)
-    else:
-        root.children.extend(pending)
+    flush(section, pending)
 
 
 def _refit(builder: _Builder, section: Segment) -> None:
