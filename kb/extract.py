@@ -557,6 +557,12 @@ class NormExtractor:
                         state.bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                     continue
                 active = "OBLIGATION"
+            if (
+                state.reported
+                and clause.modal is not None
+                and not (clause.bearers or written_before or sentence_bearers or state.bearers)
+            ):
+                continue  # a report's 必须… with no one bound: the author's principle, not a rule
             # A breach condition with a sanction as its consequence punishes an earlier duty.
             if condition is not None and condition.breach and clause.sanction is not None:
                 cs, ce = clause.condition or pending_span or (c_start, c_start)
@@ -770,6 +776,9 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         m[0] == verb_at
         for label in ("RECIPIENT_PREP", "TARGET_PREP")
         for m in an.marks.get(label, [])
+    ) or any(  # 重大问题向市委报告: a topic first, then 向X and a report
+        an.marks_in("RECIPIENT_PREP", verb_at, e.start)
+        for e in an.ents_in(["MEASURE"], verb_at, end)
     )
     clause.imperative = (
         bool(lead and lead[0][0] == verb_at)
@@ -888,7 +897,7 @@ def _actors_after_marker(
 
 def _is_topic(an: _Sentence, start: int, end: int) -> bool:
     """A direction-of-change statement (推动X向Y延伸, 推动…从A向B转变): a heading of measures."""
-    text = an.text[start:end]
+    text = an.text[start:end].rstrip("，。；！？,;")
     return bool(re.search(r"向[^，。；]{1,12}(延伸|转变|拓展|聚焦)$", text))
 
 
@@ -934,6 +943,10 @@ def _condition_frame(
             return (start, c_end)
         if c_end - head <= 4:
             return (head, c_end)
+    # …的由X…: the case, then who deals with it (排名靠后的由…进行约谈提醒).
+    by = an.text.find("的由", start, limit)
+    if by >= 0:
+        return (start, by + 1)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
     if modal_pos is None and an.text[start:end].endswith("的"):
