@@ -76,6 +76,18 @@ SUBJECT_GLUE = (
         "）",
         "其",
         "及其",
+        # places before an organ: 县纪委监委, 全市纪检监察机关
+        "省",
+        "市",
+        "县",
+        "区",
+        "镇",
+        "乡",
+        "村",
+        "全省",
+        "全市",
+        "全区",
+        "全县",
     }
 )
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
@@ -559,7 +571,7 @@ class NormExtractor:
                 active = "OBLIGATION"
             if (
                 state.reported
-                and clause.modal is not None
+                and clause.modal == "OBLIGATION"
                 and not (clause.bearers or written_before or sentence_bearers or state.bearers)
             ):
                 continue  # a report's 必须… with no one bound: the author's principle, not a rule
