@@ -689,6 +689,7 @@ class _Clause:
     frequency: _Ent | None = None
     imperative: bool = False
     verb_at: int = 0
+    required: bool = False  # 要求X…: what follows is required of X
     ends_scope: bool = False
 
 
@@ -736,6 +737,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         required = _actors_after_marker(an, demand + 2, zone_end, lead_max=12)
         if required:
             subject_actors = required
+            clause.required = True
     elif not subject_actors:
         # 强化上级X对下级Y的监督: the actor before 对 supervises.
         for verb in ("强化", "加强", "发挥"):
@@ -797,6 +799,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         or (prep_first and measure_later)  # 并向市委专题报告, 提交…审核
         or an.text.startswith("由", clause.verb_at)
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
+        or clause.required
     )
     measures = an.ents_in(["MEASURE", "SANCTION"], a_start, end)
     if measures:
@@ -861,7 +864,7 @@ def _is_adjunct(
         return True
     if (
         number > 1
-        and an.marks_in("OUTCOME_END", max(start, end - 4), end)
+        and any(m[1] == end for m in an.marks_in("OUTCOME_END", max(start, end - 4), end))
         and not _starts_with(an, "IMPERATIVE", a_start)
     ):
         return True
@@ -949,16 +952,16 @@ def _condition_frame(
         if rule_id != "C002":  # 发现 … without 的: up to an adverb, a 向, or the clause end
             stop = _first_of(an, ["ADVERB", "RECIPIENT_PREP"], o_end, limit)
             return (o_start, stop if stop is not None else limit)
+    # …的由X…: the case, then who deals with it (排名靠后的由…进行约谈提醒).
+    by = an.text.find("的由", start, limit)
+    if by >= 0:
+        return (start, by + 1)
     # …时 / …前 frames: at the end of the head (签署意见时，要…) or right at its start (进驻前向…).
     for _c_start, c_end, _ in an.marks_in("CONDITION_CLOSE", start, limit):
         if c_end == limit or (modal_pos and c_end == modal_pos[0]):
             return (start, c_end)
         if c_end - head <= 4:
             return (head, c_end)
-    # …的由X…: the case, then who deals with it (排名靠后的由…进行约谈提醒).
-    by = an.text.find("的由", start, limit)
-    if by >= 0:
-        return (start, by + 1)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
     if modal_pos is None and an.text[start:end].endswith("的"):
