@@ -1,7 +1,9 @@
 """`KnowledgeBase`: the one object developers use — build or open, query, and typed lookups.
 
-    >>> kb = KnowledgeBase.open("kb-data")          # doctest: +SKIP
-    >>> kb.who_must("pk:Reporting", when="pk:TopLeader")   # doctest: +SKIP
+Example (after `policykb build`)::
+
+    kb = KnowledgeBase.open("kb-data")
+    kb.who_must("pk:Reporting", when="pk:TopLeader")
 
 User values reach SPARQL only as bound terms (SPARQL substitutions), never as query text.
 """
