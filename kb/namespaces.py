@@ -32,17 +32,6 @@ PREFIXES: dict[str, Namespace] = {
 DISPLAY_PREFIXES: dict[str, Namespace] = {"lrml": LRML, "odrl": ODRL, "sh": SH}
 
 
-def sparql_prefixes() -> str:
-    """The PREFIX lines every named query and user query may rely on."""
-    return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
-
-
 def document_iri(doc_id: str) -> str:
     """`pkd:doc/<doc-id>` — stable, readable document IRI."""
     return f"{PKD}doc/{doc_id}"
-
-
-def segment_iri(doc_id: str, path: list[tuple[str, int]]) -> str:
-    """`pkd:doc/<doc-id>/provision/14/sentence/2` from [("provision", 14), ("sentence", 2)]."""
-    tail = "".join(f"/{kind}/{n}" for kind, n in path)
-    return f"{document_iri(doc_id)}{tail}"

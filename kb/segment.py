@@ -343,7 +343,6 @@ def _paragraphs(builder: _Builder, parent: Segment, blocks: list[Block], prefix:
         parent.children.append(para)
 
 
-LEAF_KINDS = {"header", "byline", "source", "subtitle", "attribution", "date", "toc"}
 TEXT_KINDS = {
     "body": "paragraph",
     "item": "item",
@@ -454,8 +453,3 @@ def _refit(builder: _Builder, section: Segment) -> None:
     if refit is not None:
         refit.children = section.children
         section.__dict__.update(refit.__dict__)
-
-
-def iter_segments(tree: Segment) -> Iterator[Segment]:
-    """Every segment of a tree, in document order."""
-    return tree.walk()
