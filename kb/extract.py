@@ -94,6 +94,10 @@ PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
 SLOGAN_MAX = 16
+# Openers that start a condition even without a closing 的 (如 without 的 is "for example").
+OPEN_ENDED_CONDITIONS = ("发现", "凡", "凡是", "一旦")
+# After a 《title》 as subject, these verbs introduce the rule's measures; others describe it.
+INTRODUCING_VERBS = ("提出", "要求", "规定", "明确", "强调")
 CLOSERS_TEXT = "”’」』）) "
 # 建立了…制度: a report telling what a rule instituted, not narration.
 INSTITUTED = re.compile(r"(建立|出台|制定|完善|建立健全)了.*(制度|机制|办法|清单|规定|措施)")
@@ -467,6 +471,12 @@ class NormExtractor:
             return norms  # someone's words, or narration of the past
         if an.text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
             return norms  # a question (如何有效防止…？) asks, it does not rule
+        if (
+            state.reported
+            and an.text.startswith("《")
+            and not an.text[an.text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
+        ):
+            return norms  # 《八项措施》坚持…: the report characterises the rule
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
             return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
         if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
@@ -571,7 +581,7 @@ class NormExtractor:
                 active = "OBLIGATION"
             if (
                 state.reported
-                and clause.modal == "OBLIGATION"
+                and modal == "OBLIGATION"
                 and not (clause.bearers or written_before or sentence_bearers or state.bearers)
             ):
                 continue  # a report's 必须… with no one bound: the author's principle, not a rule
@@ -949,7 +959,9 @@ def _condition_frame(
         close = _frame_close(an, o_end, limit, end)
         if close is not None:
             return (o_start, close)
-        if rule_id != "C002":  # 发现 … without 的: up to an adverb, a 向, or the clause end
+        if (
+            an.text[o_start:o_end] in OPEN_ENDED_CONDITIONS
+        ):  # 发现… without 的: up to an adverb, a 向
             stop = _first_of(an, ["ADVERB", "RECIPIENT_PREP"], o_end, limit)
             return (o_start, stop if stop is not None else limit)
     # …的由X…: the case, then who deals with it (排名靠后的由…进行约谈提醒).
