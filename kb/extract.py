@@ -477,6 +477,8 @@ class NormExtractor:
             and not an.text[an.text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
         ):
             return norms  # 《八项措施》坚持…: the report characterises the rule
+        if state.reported and an.marks_in("DESCRIPTIVE", 0, first_end):
+            return norms  # X之所以难，…: the report explains, it does not rule
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
             return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
         if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
@@ -720,8 +722,19 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         before = an.text[max(start, modal_pos[0] - 1) : modal_pos[0]]
         if before == "不":
             clause.modal, modal_pos = "PROHIBITION", (modal_pos[0] - 1, modal_pos[1])
-    # A modal that ends the clause is no modal (要求, 重要 are separate tokens; 是否要 …).
-    if modal_pos is not None and modal_pos[1] >= end:
+    # A modal that ends the clause is no modal (要求, 重要 are separate tokens; 是否要 …), and
+    # neither is one inside an object after the verb (调整细化年度必须完成的任务).
+    if (
+        modal_pos is not None
+        and (
+            modal_pos[1] >= end
+            or any(
+                not any(e.start <= m[0] < e.end for e in an.ents)  # inside a name (巡察组)
+                and "的" not in an.text[m[1] : modal_pos[0]]  # inside a 的-phrase (发现…的可…)
+                for m in an.marks_in("IMPERATIVE", start, modal_pos[0])
+            )
+        )
+    ):
         clause.modal, modal_pos = None, None
 
     # Condition frame.
@@ -954,7 +967,7 @@ def _condition_frame(
         if (m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦", "及时"))
         and an.text[m[1] : m[1] + 1] != "、"  # 及时发现、优先处置…: verbs, not a condition
     ]
-    for o_start, o_end, rule_id in opens:
+    for o_start, o_end, _rule in opens:
         # The frame closes at the last 的 before the action (the modal, an adverb, a verb).
         close = _frame_close(an, o_end, limit, end)
         if close is not None:
