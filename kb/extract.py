@@ -267,14 +267,14 @@ def _single_token_words(pattern: list[dict[str, Any]]) -> list[str] | None:
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Tok:
     text: str
     start: int  # character offset in the sentence
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Ent:
     label: str
     concept: str
