@@ -290,3 +290,34 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
         click.echo(data.decode("utf-8"), nl=False)
     else:
         Path(output).write_bytes(data)
+
+
+@main.command("serve")
+@KB_OPTION
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default)."
+)
+@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free port).")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per query.")
+@click.option("--workers", type=int, default=2, show_default=True, help="Query worker processes.")
+@click.option(
+    "--max-result-bytes",
+    type=int,
+    default=10_000_000,
+    show_default=True,
+    help="Cap on a result's size.",
+)
+def serve_command(
+    kb_path: str, host: str, port: int, timeout: float, workers: int, max_result_bytes: int
+) -> None:
+    """Serve a read-only SPARQL 1.1 Protocol endpoint at /query (and /health)."""
+    from kb.web import serve
+
+    serve(
+        kb_path,
+        host=host,
+        port=port,
+        timeout=timeout,
+        workers=workers,
+        max_result_bytes=max_result_bytes,
+    )

@@ -1,0 +1,283 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the built knowledge base.
+
+`GET /query?query=…`, `POST /query` (form-encoded or `application/sparql-query`), content
+negotiation (SPARQL JSON, XML, CSV, TSV; Turtle, N-Triples, JSON-LD for CONSTRUCT/DESCRIBE),
+updates refused, a time limit per query, a cap on result size, CORS, `/health`, an access log.
+
+A pyoxigraph query cannot be interrupted from Python, so queries run in worker processes: a query
+past its time limit has its worker terminated and replaced, and is answered with 504 and a
+clear error, while the other workers keep answering. Workers read the store `current` points to
+and reopen it after a rebuild swaps it, so a build never disturbs a running server.
+
+Standard library only (http.server): nothing to install for a small read-only endpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import queue
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from kb.errors import KBError
+
+MAX_BODY_BYTES = 1_000_000
+RESULT_FORMATS = {
+    "json": ("application/sparql-results+json", "JSON"),
+    "xml": ("application/sparql-results+xml", "XML"),
+    "csv": ("text/csv", "CSV"),
+    "tsv": ("text/tab-separated-values", "TSV"),
+}
+GRAPH_FORMATS = {
+    "turtle": ("text/turtle", "TURTLE"),
+    "ntriples": ("application/n-triples", "N_TRIPLES"),
+    "jsonld": ("application/ld+json", "JSON_LD"),
+}
+MEDIA_TYPES = {media: key for key, (media, _) in {**RESULT_FORMATS, **GRAPH_FORMATS}.items()}
+MEDIA_TYPES.update({"application/json": "json", "text/plain": "ntriples", "application/xml": "xml"})
+
+
+@dataclass(frozen=True)
+class Settings:
+    kb_path: Path
+    timeout: float = 10.0
+    max_result_bytes: int = 10_000_000
+    workers: int = 2
+
+
+def _worker(conn: Connection, kb_path: str) -> None:
+    """Answer queries from the parent; reopen the store when `current` points elsewhere."""
+    import pyoxigraph as ox
+
+    from kb.core import PREFIX_MAP
+    from kb.store import current_store_path
+
+    opened: Path | None = None
+    store: Any = None
+    while True:
+        try:
+            request = conn.recv()
+        except EOFError:
+            return
+        sparql, wanted = request
+        try:
+            target = current_store_path(kb_path)
+            if target != opened:
+                store, opened = ox.Store.read_only(str(target)), target
+            result = store.query(sparql, prefixes=PREFIX_MAP, use_default_graph_as_union=True)
+        except SyntaxError as exc:
+            conn.send((400, "malformed SPARQL query: " + " ".join(str(exc).split()), None, b""))
+            continue
+        except Exception as exc:  # noqa: BLE001 — every failure becomes one error answer
+            conn.send((500, f"query failed: {exc}", None, b""))
+            continue
+        if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
+            key = wanted if wanted in RESULT_FORMATS else "json"
+            media, name = RESULT_FORMATS[key]
+            body = result.serialize(format=getattr(ox.QueryResultsFormat, name)) or b""
+            conn.send((200, None, media, body))
+        else:
+            key = wanted if wanted in GRAPH_FORMATS else "turtle"
+            body = ox.serialize(result, format=getattr(ox.RdfFormat, GRAPH_FORMATS[key][1])) or b""
+            conn.send((200, None, GRAPH_FORMATS[key][0], body))
+
+
+class WorkerPool:
+    """Query workers; one that runs past the time limit is terminated and replaced."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.context = mp.get_context("spawn")
+        self.idle: queue.Queue[tuple[Any, Connection]] = queue.Queue()
+        for _ in range(settings.workers):
+            self.idle.put(self._start())
+
+    def _start(self) -> tuple[Any, Connection]:
+        parent, child = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker, args=(child, str(self.settings.kb_path)), daemon=True
+        )
+        process.start()
+        return process, parent
+
+    def run(self, sparql: str, wanted: str) -> tuple[int, str | None, str | None, bytes]:
+        """(status, error, content type, body) for one query."""
+        try:
+            process, conn = self.idle.get(timeout=self.settings.timeout)
+        except queue.Empty:
+            return 503, "all query workers are busy; try again", None, b""
+        conn.send((sparql, wanted))
+        if conn.poll(self.settings.timeout):
+            answer = conn.recv()
+            self.idle.put((process, conn))
+            status, error, media, body = answer
+            return int(status), error, media, bytes(body)
+        process.terminate()
+        process.join(5)
+        self.idle.put(self._start())
+        return (
+            504,
+            f"query stopped after the time limit of {self.settings.timeout:g} s; "
+            "narrow it (fewer joins, a LIMIT) and try again",
+            None,
+            b"",
+        )
+
+    def close(self) -> None:
+        while not self.idle.empty():
+            process, conn = self.idle.get_nowait()
+            conn.close()
+            process.terminate()
+
+
+def _negotiate(accept: str, explicit: str | None) -> str:
+    if explicit:
+        return explicit.lower().replace("-", "").replace("n-triples", "ntriples")
+    for part in accept.split(","):
+        media = part.split(";")[0].strip().lower()
+        if media in MEDIA_TYPES:
+            return MEDIA_TYPES[media]
+    return "json"
+
+
+def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "policykb"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 — stdlib name
+            sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+        def _send(self, status: int, content_type: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Vary", "Accept")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _error(self, status: int, message: str) -> None:
+            body = {"ok": False, "error": message, "errors": [message], "status": status}
+            self._send(status, "application/json", json.dumps(body, ensure_ascii=False).encode())
+
+        def do_OPTIONS(self) -> None:  # noqa: N802 — http.server naming
+            self.send_response(204)
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+            self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            params = parse_qs(url.query)
+            if url.path == "/health":
+                self._send(
+                    200,
+                    "application/json",
+                    json.dumps({"ok": True, "kb": str(settings.kb_path)}).encode(),
+                )
+                return
+            if url.path != "/query":
+                self._error(404, f"no such resource {url.path}; the endpoint is /query")
+                return
+            self._answer(params)
+
+        def do_POST(self) -> None:  # noqa: N802
+            url = urlparse(self.path)
+            if url.path in ("/update", "/store"):
+                self._error(403, "this endpoint is read-only: updates are refused")
+                return
+            if url.path != "/query":
+                self._error(404, f"no such resource {url.path}; the endpoint is /query")
+                return
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                self._error(
+                    413, f"request body of {length} bytes is over the limit of {MAX_BODY_BYTES}"
+                )
+                return
+            raw = self.rfile.read(length).decode("utf-8", "replace")
+            kind = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+            if kind == "application/sparql-update":
+                self._error(403, "this endpoint is read-only: updates are refused")
+                return
+            if kind == "application/sparql-query":
+                params = {"query": [raw], **parse_qs(url.query)}
+            else:
+                params = {**parse_qs(url.query), **parse_qs(raw)}
+            self._answer(params)
+
+        def _answer(self, params: dict[str, list[str]]) -> None:
+            if "update" in params:
+                self._error(403, "this endpoint is read-only: updates are refused")
+                return
+            sparql = (params.get("query") or [""])[0]
+            if not sparql.strip():
+                self._error(400, "missing the 'query' parameter (SPARQL 1.1 Protocol)")
+                return
+            explicit = params.get("format")
+            wanted = _negotiate(self.headers.get("Accept") or "", explicit[0] if explicit else None)
+            started = time.perf_counter()
+            status, error, content_type, body = pool.run(sparql, wanted)
+            if error is not None:
+                if status == 400 and "update" in error.lower():
+                    status = 403
+                self._error(status, error)
+                return
+            if len(body) > settings.max_result_bytes:
+                self._error(
+                    413,
+                    f"the result is {len(body):,} bytes, over the cap of {settings.max_result_bytes:,}; add a LIMIT",
+                )
+                return
+            self._send(status, content_type or "application/octet-stream", body)
+            sys.stderr.write(f"query answered in {(time.perf_counter() - started) * 1000:.1f} ms\n")
+
+    return Handler
+
+
+def serve(
+    kb_path: Path | str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    timeout: float = 10.0,
+    workers: int = 2,
+    max_result_bytes: int = 10_000_000,
+    ready: threading.Event | None = None,
+) -> None:
+    """Serve until interrupted. Prints the endpoint's URL on the first line of stdout.
+
+    :raises KBError: no knowledge base there yet.
+    """
+    from kb.store import current_store_path
+
+    current_store_path(kb_path)  # fail early, with the message that says how to build one
+    settings = Settings(Path(kb_path), timeout, max_result_bytes, workers)
+    pool = WorkerPool(settings)
+    server = ThreadingHTTPServer((host, port), make_handler(pool, settings))
+    server.daemon_threads = True
+    actual = server.server_address[1]
+    print(f"serving http://{host}:{actual}/query (read-only; time limit {timeout:g} s)", flush=True)
+    if ready is not None:
+        ready.set()
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        pool.close()
+
+
+__all__ = ["KBError", "serve"]

@@ -1,0 +1,173 @@
+"""The SPARQL endpoint: a real server process on 127.0.0.1, queried with SPARQLWrapper."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
+
+from .conftest import REPO_DIR
+
+PREFIX = "PREFIX pk: <https://w3id.org/policykb/ontology#>\n"
+
+
+@pytest.fixture(scope="module")
+def endpoint(built_kb) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kb",
+            "serve",
+            "--kb",
+            str(built_kb[2]),
+            "--port",
+            "0",
+            "--timeout",
+            "3",
+        ],
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()  # "serving http://127.0.0.1:PORT/query …"
+    assert line.startswith("serving http://127.0.0.1:"), line
+    url = line.split()[1]
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def _client(url: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
+    client = SPARQLWrapper(url)
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    client.setTimeout(30)
+    return client
+
+
+def test_web_select_json_and_csv(endpoint: str) -> None:
+    query = PREFIX + "SELECT ?n WHERE { ?n a pk:Permission ; pk:provision ?p } ORDER BY ?n"
+    rows = _client(endpoint, query).queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    assert any("/provision/8/" in r["n"]["value"] for r in rows)
+    csv_text = _client(endpoint, query, CSV).queryAndConvert()
+    assert csv_text.decode("utf-8").splitlines()[0] == "n"  # type: ignore[union-attr]
+
+
+def test_web_headline_question_by_post(endpoint: str) -> None:
+    client = _client(
+        endpoint,
+        PREFIX
+        + """SELECT ?r WHERE { ?n a pk:Permission ; pk:bearer pk:LeadershipMember ; pk:recipient ?r ;
+                 pk:condition/pk:aboutActor pk:TopLeader }""",
+    )
+    client.setMethod(POST)
+    client.setRequestMethod(POSTDIRECTLY)
+    rows = client.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    assert {r["r"]["value"] for r in rows} == {
+        "https://w3id.org/policykb/ontology#SuperiorPartyOrganization"
+    }
+
+
+def test_web_construct_and_ask(endpoint: str) -> None:
+    graph = _client(
+        endpoint,
+        PREFIX + "CONSTRUCT { ?n a pk:Prohibition } WHERE { ?n a pk:Prohibition } LIMIT 3",
+        TURTLE,
+    ).queryAndConvert()
+    assert b"Prohibition" in graph  # type: ignore[operator]
+    answer = _client(endpoint, PREFIX + "ASK { ?n a pk:Norm }").queryAndConvert()
+    assert answer["boolean"] is True  # type: ignore[index]
+
+
+def test_web_updates_are_refused(endpoint: str) -> None:
+    client = SPARQLWrapper(endpoint)
+    client.setQuery("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    client.setMethod(POST)
+    with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)) as refused:
+        client.query()
+    assert "403" in str(refused.value)
+    request = urllib.request.Request(
+        endpoint,
+        data=b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        headers={"Content-Type": "application/sparql-update"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    assert info.value.code == 403
+    body = json.loads(info.value.read())
+    assert (
+        set(body) == {"ok", "error", "errors", "status"}
+        and body["ok"] is False
+        and body["status"] == 403
+    )
+
+
+def test_web_malformed_query_is_400_with_the_parser_message(endpoint: str) -> None:
+    with pytest.raises(QueryBadFormed) as info:
+        _client(endpoint, "SELECT ?x WHERE { ?x ").query()
+    assert "error at 1:" in str(info.value)
+
+
+def test_web_runaway_query_is_stopped_while_others_are_answered(endpoint: str) -> None:
+    outcome: dict[str, object] = {}
+
+    def runaway() -> None:
+        started = time.perf_counter()
+        try:
+            _client(endpoint, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }").query()
+        except urllib.error.HTTPError as exc:  # SPARQLWrapper re-raises some codes as-is
+            outcome["status"] = exc.code
+        except SPARQLWrapperException as exc:
+            outcome["status"] = str(exc)
+        outcome["seconds"] = time.perf_counter() - started
+
+    thread = threading.Thread(target=runaway)
+    thread.start()
+    time.sleep(0.5)
+    answered = _client(
+        endpoint, PREFIX + "SELECT (COUNT(*) AS ?n) WHERE { ?x a pk:Prohibition }"
+    ).queryAndConvert()
+    assert int(answered["results"]["bindings"][0]["n"]["value"]) > 0  # type: ignore[index]
+    thread.join(60)
+    assert "504" in str(outcome["status"]) and float(outcome["seconds"]) < 30  # type: ignore[arg-type]
+    # The worker was replaced: the endpoint still answers.
+    assert _client(endpoint, PREFIX + "ASK { ?n a pk:Norm }").queryAndConvert()["boolean"] is True  # type: ignore[index]
+
+
+def test_web_oversized_body_health_and_cors(endpoint: str) -> None:
+    big = urllib.request.Request(
+        endpoint,
+        data=b"query=" + b"x" * 2_000_000,
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(big, timeout=30)
+    assert info.value.code == 413
+    health_url = endpoint.replace("/query", "/health")
+    with urllib.request.urlopen(health_url, timeout=30) as response:
+        assert json.loads(response.read())["ok"] is True
+    with urllib.request.urlopen(endpoint + "?query=ASK%7B%7D", timeout=30) as response:
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_web_binds_loopback_by_default() -> None:
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert "127.0.0.1" in result.output
