@@ -157,11 +157,13 @@ LANG_OPTION = click.option(
 )
 
 
-def _print_result(kb: KnowledgeBase, result: QueryResult, fmt: str, lang: str) -> None:
+def _print_result(kb: KnowledgeBase | None, result: QueryResult, fmt: str, lang: str) -> None:
     if fmt == "json":
         click.echo(to_json(result))
+        if not result.rows:
+            sys.exit(1)
         return
-    labels = kb.labels(lang)
+    labels = kb.labels(lang) if kb is not None else {}
     if fmt in ("csv", "tsv"):
         click.echo(to_delimited(result, "," if fmt == "csv" else "\t", labels), nl=False)
     else:
@@ -185,19 +187,45 @@ def build_command(kb_path: str, corpus_root: str | None, jobs: int, progress: bo
     click.echo(report.summary())
 
 
+ENDPOINT_OPTION = click.option(
+    "--endpoint",
+    default=None,
+    help="Run at this SPARQL 1.1 endpoint instead of the embedded store.",
+)
+
+
+def _local_kb(kb_path: str) -> KnowledgeBase | None:
+    """The local knowledge base, for labels, when there is one."""
+    try:
+        return KnowledgeBase.open(kb_path)
+    except KBError:
+        return None
+
+
 @main.command("query")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=str))
 @click.option("-e", "--expression", help="A SPARQL query given on the command line.")
 @KB_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 def query_command(
-    file: str | None, expression: str | None, kb_path: str, fmt: str, lang: str
+    file: str | None,
+    expression: str | None,
+    kb_path: str,
+    endpoint: str | None,
+    fmt: str,
+    lang: str,
 ) -> None:
     """Run a SPARQL SELECT query from FILE.rq or -e; the project's prefixes are predeclared."""
     if (file is None) == (expression is None):
         raise KBError("give a query file or -e 'SPARQL', not both and not neither")
     sparql = expression if expression is not None else Path(file or "").read_text(encoding="utf-8")
+    if endpoint:
+        from kb.remote import query_endpoint
+
+        _print_result(_local_kb(kb_path), query_endpoint(endpoint, sparql), fmt, lang)
+        return
     kb = KnowledgeBase.open(kb_path)
     _print_result(kb, kb.query(sparql), fmt, lang)
 
@@ -206,10 +234,16 @@ def query_command(
 @click.argument("name", required=False)
 @click.option("--param", "params", multiple=True, help="k=v, e.g. --param actor=pk:TopLeader")
 @KB_OPTION
+@ENDPOINT_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
 def ask_command(
-    name: str | None, params: tuple[str, ...], kb_path: str, fmt: str, lang: str
+    name: str | None,
+    params: tuple[str, ...],
+    kb_path: str,
+    endpoint: str | None,
+    fmt: str,
+    lang: str,
 ) -> None:
     """Run a named query (queries/NAME.rq); without NAME, list them with their questions."""
     if name is None:
@@ -226,6 +260,11 @@ def ask_command(
         if not sep or not key:
             raise KBError(f"--param {item!r} is not k=v; e.g. --param actor=pk:TopLeader")
         values[key] = value
+    if endpoint:
+        from kb.remote import ask_endpoint
+
+        _print_result(_local_kb(kb_path), ask_endpoint(endpoint, name, **values), fmt, lang)
+        return
     kb = KnowledgeBase.open(kb_path)
     _print_result(kb, kb.ask(name, **values), fmt, lang)
 
@@ -321,3 +360,24 @@ def serve_command(
         workers=workers,
         max_result_bytes=max_result_bytes,
     )
+
+
+@main.command("push")
+@KB_OPTION
+@click.option(
+    "--endpoint", required=True, help="The store's Graph Store Protocol URL (Oxigraph: …/store)."
+)
+@click.option("--graph", default=None, help="Load everything into this one named graph.")
+@click.option(
+    "--update",
+    "update_url",
+    default=None,
+    help="SPARQL Update URL, used where the store lacks GSP.",
+)
+def push_command(kb_path: str, endpoint: str, graph: str | None, update_url: str | None) -> None:
+    """Load the built knowledge base (ontology, stated and inferred graphs) into an external store."""
+    from kb.remote import push
+
+    sent = push(KnowledgeBase.open(kb_path), endpoint, graph=graph, update_url=update_url)
+    for target, count in sent.items():
+        click.echo(f"{count:>8,} triples → {target}")
