@@ -171,3 +171,50 @@ def test_web_binds_loopback_by_default() -> None:
 
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert "127.0.0.1" in result.output
+
+
+def test_web_a_build_while_serving_does_not_disturb_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    from kb.store import build
+
+    # A small corpus first: the 意见 alone (with its interpretation, which shares its file).
+    small = tmp_path / "small-corpus"
+    small.mkdir()
+    for name in ("zhongyang-2021-yijian.toml", "renmin-2021-yijian-jiedu.toml", "zhongyang-2021-yijian.txt"):
+        shutil.copy(REPO_DIR / "corpus" / name, small / name)
+    kb_dir = tmp_path / "kb"
+    build(kb_dir, corpus_root=small, progress=False)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--kb", str(kb_dir), "--port", "0"],
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().split()[1]
+    count = PREFIX + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a pk:Document }"
+
+    def documents() -> int:
+        rows = _client(url, count).queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+        return int(rows[0]["n"]["value"])
+
+    try:
+        assert documents() == 2
+        rebuild = subprocess.Popen(
+            [sys.executable, "-m", "kb", "build", "--kb", str(kb_dir), "--no-progress"],
+            cwd=REPO_DIR,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        answers = []
+        while rebuild.poll() is None:
+            answers.append(documents())  # every query during the build is answered
+            time.sleep(0.2)
+        assert rebuild.returncode == 0
+        assert set(answers) <= {2, 10}
+        assert documents() == 10  # after the swap: the new knowledge base
+    finally:
+        process.terminate()
+        process.wait(10)
