@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
@@ -181,7 +182,11 @@ def test_web_a_build_while_serving_does_not_disturb_it(tmp_path) -> None:  # typ
     # A small corpus first: the 意见 alone (with its interpretation, which shares its file).
     small = tmp_path / "small-corpus"
     small.mkdir()
-    for name in ("zhongyang-2021-yijian.toml", "renmin-2021-yijian-jiedu.toml", "zhongyang-2021-yijian.txt"):
+    for name in (
+        "zhongyang-2021-yijian.toml",
+        "renmin-2021-yijian-jiedu.toml",
+        "zhongyang-2021-yijian.txt",
+    ):
         shutil.copy(REPO_DIR / "corpus" / name, small / name)
     kb_dir = tmp_path / "kb"
     build(kb_dir, corpus_root=small, progress=False)
@@ -215,6 +220,64 @@ def test_web_a_build_while_serving_does_not_disturb_it(tmp_path) -> None:  # typ
         assert rebuild.returncode == 0
         assert set(answers) <= {2, 10}
         assert documents() == 10  # after the swap: the new knowledge base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def test_web_content_negotiation(endpoint: str) -> None:
+    select = urllib.parse.quote(PREFIX + "SELECT ?n WHERE { ?n a pk:Permission } LIMIT 1")
+    for accept, marker in (
+        ("application/sparql-results+xml", b"<sparql"),
+        ("text/tab-separated-values", b"?n"),
+        ("application/sparql-results+json", b'"bindings"'),
+    ):
+        request = urllib.request.Request(f"{endpoint}?query={select}", headers={"Accept": accept})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.headers["Content-Type"].startswith(accept.split(";")[0])
+            assert marker in response.read()
+    construct = urllib.parse.quote(
+        PREFIX + "CONSTRUCT { ?n a pk:Permission } WHERE { ?n a pk:Permission }"
+    )
+    for fmt, marker in (
+        ("jsonld", b"@id"),
+        ("ntriples", b"> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <"),
+    ):
+        with urllib.request.urlopen(
+            f"{endpoint}?query={construct}&format={fmt}", timeout=30
+        ) as response:
+            assert marker in response.read()
+
+
+def test_web_results_over_the_cap_are_refused(built_kb) -> None:  # type: ignore[no-untyped-def]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kb",
+            "serve",
+            "--kb",
+            str(built_kb[2]),
+            "--port",
+            "0",
+            "--max-result-bytes",
+            "2000",
+        ],
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    url = process.stdout.readline().split()[1]
+    try:
+        big = urllib.parse.quote(PREFIX + "SELECT ?t WHERE { ?s pk:text ?t }")
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(f"{url}?query={big}", timeout=60)
+        assert info.value.code == 413 and b"LIMIT" in info.value.read()
+        small = urllib.parse.quote(PREFIX + "SELECT ?t WHERE { ?s pk:text ?t } LIMIT 1")
+        with urllib.request.urlopen(f"{url}?query={small}", timeout=60) as response:
+            assert response.status == 200
     finally:
         process.terminate()
         process.wait(10)
