@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlparse
 from kb.errors import KBError
 
 MAX_BODY_BYTES = 1_000_000
+DRAIN_LIMIT_BYTES = 64_000_000
 RESULT_FORMATS = {
     "json": ("application/sparql-results+json", "JSON"),
     "xml": ("application/sparql-results+xml", "XML"),
@@ -202,6 +203,14 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
                 return
             length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY_BYTES:
+                # Read what was sent (within reason) so the client sees the answer, not a reset.
+                remaining = min(length, DRAIN_LIMIT_BYTES)
+                while remaining > 0:
+                    chunk = self.rfile.read(min(remaining, 65536))
+                    if not chunk:
+                        break
+                    remaining -= len(chunk)
+                self.close_connection = True
                 self._error(
                     413, f"request body of {length} bytes is over the limit of {MAX_BODY_BYTES}"
                 )
