@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kb", default=None, help="a built knowledge base (default: build one)")
+    parser.add_argument("--no-cache", action="store_true", help="serve without the result cache")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -101,7 +102,10 @@ def main() -> None:
 
     ordered = sorted(latencies)
     p99 = ordered[int(0.99 * (len(ordered) - 1))] if ordered else float("nan")
-    print(f"clients {args.clients}, server workers {args.workers}, {elapsed:.1f} s")
+    cache = "off" if args.no_cache else "on"
+    print(
+        f"clients {args.clients}, server workers {args.workers}, result cache {cache}, {elapsed:.1f} s"
+    )
     print(f"requests   {len(latencies):>8}  ({len(latencies) / elapsed:.1f}/s)")
     print(f"p50        {statistics.median(ordered) * 1000 if ordered else float('nan'):>8.1f} ms")
     print(f"p99        {p99 * 1000:>8.1f} ms  (goal < 100 ms)")

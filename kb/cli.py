@@ -346,8 +346,21 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
     show_default=True,
     help="Cap on a result's size.",
 )
+@click.option(
+    "--cache-bytes",
+    type=int,
+    default=64_000_000,
+    show_default=True,
+    help="Answers kept until the next build (0: no cache).",
+)
 def serve_command(
-    kb_path: str, host: str, port: int, timeout: float, workers: int, max_result_bytes: int
+    kb_path: str,
+    host: str,
+    port: int,
+    timeout: float,
+    workers: int,
+    max_result_bytes: int,
+    cache_bytes: int,
 ) -> None:
     """Serve a read-only SPARQL 1.1 Protocol endpoint at /query (and /health)."""
     from kb.web import serve
@@ -359,6 +372,7 @@ def serve_command(
         timeout=timeout,
         workers=workers,
         max_result_bytes=max_result_bytes,
+        cache_bytes=cache_bytes,
     )
 
 

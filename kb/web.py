@@ -20,6 +20,7 @@ import queue
 import sys
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -52,6 +53,41 @@ class Settings:
     timeout: float = 10.0
     max_result_bytes: int = 10_000_000
     workers: int = 2
+    cache_bytes: int = 64_000_000
+
+
+class ResultCache:
+    """Answers kept per store: the knowledge base only changes when a build swaps `current`, so
+    an answer stays right until then (least recently used answers go first)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.size = 0
+        self.items: OrderedDict[tuple[str, str, str], tuple[int, str | None, str | None, bytes]] = (
+            OrderedDict()
+        )
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str, str]) -> tuple[int, str | None, str | None, bytes] | None:
+        with self.lock:
+            answer = self.items.get(key)
+            if answer is not None:
+                self.items.move_to_end(key)
+            return answer
+
+    def put(
+        self, key: tuple[str, str, str], answer: tuple[int, str | None, str | None, bytes]
+    ) -> None:
+        if answer[0] != 200 or len(answer[3]) > self.limit // 8:
+            return
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = answer
+            self.size += len(answer[3])
+            while self.size > self.limit and self.items:
+                _, old = self.items.popitem(last=False)
+                self.size -= len(old[3])
 
 
 def _worker(conn: Connection, kb_path: str) -> None:
@@ -96,6 +132,7 @@ class WorkerPool:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.cache = ResultCache(settings.cache_bytes)
         self.context = mp.get_context("spawn")
         self.idle: queue.Queue[tuple[Any, Connection]] = queue.Queue()
         for _ in range(settings.workers):
@@ -110,7 +147,19 @@ class WorkerPool:
         return process, parent
 
     def run(self, sparql: str, wanted: str) -> tuple[int, str | None, str | None, bytes]:
-        """(status, error, content type, body) for one query."""
+        """(status, error, content type, body) for one query, from the cache when it can be."""
+        from kb.store import current_store_path
+
+        key = (str(current_store_path(self.settings.kb_path)), sparql, wanted)
+        cached = self.cache.get(key) if self.settings.cache_bytes else None
+        if cached is not None:
+            return cached
+        answer = self._run(sparql, wanted)
+        if self.settings.cache_bytes:
+            self.cache.put(key, answer)
+        return answer
+
+    def _run(self, sparql: str, wanted: str) -> tuple[int, str | None, str | None, bytes]:
         try:
             process, conn = self.idle.get(timeout=self.settings.timeout)
         except queue.Empty:
@@ -263,6 +312,7 @@ def serve(
     timeout: float = 10.0,
     workers: int = 2,
     max_result_bytes: int = 10_000_000,
+    cache_bytes: int = 64_000_000,
     ready: threading.Event | None = None,
 ) -> None:
     """Serve until interrupted. Prints the endpoint's URL on the first line of stdout.
@@ -272,7 +322,7 @@ def serve(
     from kb.store import current_store_path
 
     current_store_path(kb_path)  # fail early, with the message that says how to build one
-    settings = Settings(Path(kb_path), timeout, max_result_bytes, workers)
+    settings = Settings(Path(kb_path), timeout, max_result_bytes, workers, cache_bytes)
     pool = WorkerPool(settings)
     server = ThreadingHTTPServer((host, port), make_handler(pool, settings))
     server.daemon_threads = True
