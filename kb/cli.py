@@ -116,11 +116,36 @@ main.add_command(ontology)
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("--errors/--no-errors", default=True, help="List every miss and false positive.")
+@click.option(
+    "--alignment",
+    is_flag=True,
+    help="Score the cross-check instead: top-1 / top-3 provision and verdict accuracy "
+    "(gold: tests/gold/alignment.jsonl).",
+)
 @CORPUS_OPTION
-def eval_command(gold_dir: str | None, fmt: str, errors: bool, corpus_root: str | None) -> None:
+def eval_command(
+    gold_dir: str | None, fmt: str, errors: bool, alignment: bool, corpus_root: str | None
+) -> None:
     """Score norm extraction against the gold set: P/R/F1 per field and per document."""
     from kb.evaluate import evaluate, load_gold
 
+    if alignment:
+        from kb.crosscheck import evaluate_alignment
+
+        gold = Path(gold_dir) if gold_dir else REPO_DIR / "tests" / "gold"
+        for name in ("alignment.jsonl", "norms/local.jsonl"):
+            if not (gold / name).is_file():
+                raise KBError(f"{gold / name}: no alignment gold here; pass --gold FOLDER")
+        score = evaluate_alignment(
+            gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root
+        )
+        if not errors:
+            score.errors = []
+        if fmt == "json":
+            click.echo(json.dumps(score.to_dict(), ensure_ascii=False, indent=1))
+        else:
+            click.echo(score.render())
+        return
     report = evaluate(load_corpus(corpus_root), load_gold(gold_dir))
     if not errors:
         report.errors = []
@@ -395,3 +420,39 @@ def push_command(kb_path: str, endpoint: str, graph: str | None, update_url: str
     sent = push(KnowledgeBase.open(kb_path), endpoint, graph=graph, update_url=update_url)
     for target, count in sent.items():
         click.echo(f"{count:>8,} triples → {target}")
+
+
+@main.command("crosscheck")
+@click.argument("local")
+@click.option(
+    "--against",
+    default="zhongyang-2021-yijian",
+    show_default=True,
+    help="The central document to check against (a corpus id).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "markdown", "html", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write the report to a file instead of standard output.")  # fmt: skip
+@CORPUS_OPTION
+def crosscheck_command(
+    local: str, against: str, fmt: str, output: str | None, corpus_root: str | None
+) -> None:
+    """Cross-check LOCAL (a corpus id, or a .txt / .md / .docx file) against the central 意见.
+
+    Every local norm gets a verdict (implements, refines, extends, departs) with both quotes and
+    their spans; every central provision is covered, partly covered or not covered.
+    """
+    from kb.crosscheck import crosscheck, render
+
+    report = render(crosscheck(local, against=against, corpus_root=corpus_root), fmt)
+    if output is None:
+        click.echo(report)
+    else:
+        Path(output).write_text(report + "\n", encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)

@@ -444,6 +444,8 @@ class NormExtractor:
         sentences = scope.find("sentence")
         if scope.kind in ("provision", "item") and sentences:
             sentences = sentences[1:]  # the heading sentence sums the provision or item up
+        elif scope.kind == "part" and not sentences:
+            sentences = [scope]  # a numbered rule of one sentence: its text is the rule
         for sentence in sentences:
             an = whole.view(sentence.clean_start, sentence.clean_end)
             norms.extend(self._extract_sentence(doc, sentence, an, state, attributed_to, provision))
@@ -1191,6 +1193,10 @@ def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
         return
     for seg in tree.walk():
         if seg.kind in TEXT_KINDS_NORMATIVE:
+            yield seg
+        elif seg.kind == "part" and not any(
+            s.kind in TEXT_KINDS_NORMATIVE for s in seg.walk()
+        ):  # a short rule whose numbered parts hold their sentences directly
             yield seg
 
 

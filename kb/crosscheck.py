@@ -1,0 +1,853 @@
+"""Cross-check a local rule against the central 意见: what it implements, refines, adds, departs from.
+
+Each local norm or measure is aligned to the central provisions by text (TF-IDF over jieba tokens,
+with every ontology surface form folded to its concept so synonyms meet) and by structure (the
+bearer, recipient, target and action concepts, related through the ontology's class hierarchy).
+A verdict follows from comparing the local norm with the closest central norm: a weaker modality or
+an unrelated recipient departs, a frequency, scope, deadline or procedure refines, no counterpart
+extends. Every verdict keeps its evidence: both quotes with raw spans, shared and differing
+concepts, and the score. Parameters and markers are data, in `kb/rules/alignment.json`.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from kb.corpus import Corpus, Document, DocumentMeta, load_corpus, read_text_file
+from kb.errors import CorpusError
+from kb.extract import Norm, extract_norms
+from kb.normalise import infer_layout
+from kb.resources import RULES_DIR
+from kb.segment import Segment, segment_document
+
+CENTRAL_ID = "zhongyang-2021-yijian"
+VERDICTS = ("implements", "refines", "extends", "departs")
+COVERAGE = ("covered", "partly covered", "not covered")
+_CJK_OR_WORD = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+@lru_cache(maxsize=1)
+def parameters() -> dict[str, Any]:
+    """The cross-check's weights, thresholds and refinement markers (`rules/alignment.json`)."""
+    path = RULES_DIR / "alignment.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+# ---------------------------------------------------------------- concepts and tokens
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> tuple[list[tuple[str, str]], dict[str, frozenset[str]], dict[str, str]]:
+    """Surface forms (longest first) → concept; each concept's ancestors; concept → zh label."""
+    from rdflib import RDFS, URIRef
+    from rdflib.namespace import SKOS
+
+    from kb.ontology import labels, load_ontology
+
+    forms: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for label in labels():
+        local = label.concept.rsplit("#", 1)[-1]
+        names[local] = label.pref_zh or local
+        for form in label.forms:
+            if len(form) >= 2:
+                forms.setdefault(form, local)
+    graph = load_ontology()
+    parents: dict[str, set[str]] = {}
+    for prop in (RDFS.subClassOf, SKOS.broader):
+        for s, o in graph.subject_objects(prop):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                parents.setdefault(str(s).rsplit("#", 1)[-1], set()).add(str(o).rsplit("#", 1)[-1])
+    ancestors: dict[str, frozenset[str]] = {}
+    for concept in set(parents) | set(names):
+        seen: set[str] = set()
+        todo = list(parents.get(concept, ()))
+        while todo:
+            up = todo.pop()
+            if up not in seen:
+                seen.add(up)
+                todo.extend(parents.get(up, ()))
+        ancestors[concept] = frozenset(seen)
+    ordered = sorted(forms.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+    return ordered, ancestors, names
+
+
+def concepts_in(text: str) -> list[str]:
+    """The ontology concepts a text names, longest surface form first, each place used once."""
+    forms, _, _ = _lexicon()
+    taken = [False] * len(text)
+    found: list[str] = []
+    for form, concept in forms:
+        start = text.find(form)
+        while start >= 0:
+            end = start + len(form)
+            if not any(taken[start:end]):
+                taken[start:end] = [True] * len(form)
+                found.append(concept)
+            start = text.find(form, end)
+    return found
+
+
+def related(a: str, b: str) -> bool:
+    """Same concept, or one is a kind of the other (a duty of 领导班子成员 reaches 纪委书记)."""
+    _, ancestors, _ = _lexicon()
+    return a == b or b in ancestors.get(a, ()) or a in ancestors.get(b, ())
+
+
+def label(concept: str) -> str:
+    """A concept's Chinese label, for evidence shown to drafters."""
+    return _lexicon()[2].get(concept, concept)
+
+
+def tokens(text: str) -> list[str]:
+    """jieba words (two characters or more, no stopwords) plus the concepts the text names."""
+    import jieba
+
+    stop = set(parameters()["stopwords"])
+    words = [
+        w
+        for w in jieba.lcut(text)
+        if len(w) >= 2 and w not in stop and _CJK_OR_WORD.search(w) is not None
+    ]
+    return words + ["§" + c for c in concepts_in(text)]
+
+
+class TfIdf:
+    """Cosine similarity of TF-IDF vectors, with document frequencies from the central text."""
+
+    def __init__(self, documents: list[list[str]]) -> None:
+        df: Counter[str] = Counter()
+        for doc in documents:
+            df.update(set(doc))
+        n = len(documents)
+        self.idf = {t: math.log((1 + n) / (1 + c)) + 1.0 for t, c in df.items()}
+        self.default_idf = math.log(1 + n) + 1.0
+
+    def vector(self, toks: list[str]) -> dict[str, float]:
+        counts = Counter(toks)
+        vec = {t: (1 + math.log(c)) * self.idf.get(t, self.default_idf) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items()}
+
+    @staticmethod
+    def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+        if len(a) > len(b):
+            a, b = b, a
+        return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+# ---------------------------------------------------------------- units
+
+
+@dataclass
+class Unit:
+    """A norm or measure to align: its quote, raw span and the concepts of its fillers."""
+
+    doc_id: str
+    key: str
+    text: str
+    start: int
+    end: int
+    modality: str | None
+    bearers: tuple[str, ...] = ()
+    recipients: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    action: tuple[str, ...] = ()
+    frequency: str | None = None
+    provision: str | None = None
+    vector: dict[str, float] = field(default_factory=dict, repr=False)
+    concepts: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_norm(cls, norm: Norm, provision: str | None = None) -> Unit:
+        def concepts(mentions: Any) -> tuple[str, ...]:
+            return tuple(sorted({m.concept for m in mentions if m.concept}))
+
+        bearers = () if norm.bearer_carried else concepts(norm.bearers)
+        return cls(
+            doc_id=norm.attributed_to,
+            key=norm.iri,
+            text=norm.text,
+            start=norm.start,
+            end=norm.end,
+            modality=norm.modality,
+            bearers=bearers,
+            recipients=concepts(norm.recipients),
+            targets=concepts(norm.targets),
+            action=tuple(sorted(set(concepts_in(norm.action.text)))),
+            frequency=norm.frequency.text if norm.frequency else None,
+            provision=provision,
+        )
+
+
+@dataclass
+class Provision:
+    """A central provision: its number, heading, text, raw span and its norms as units."""
+
+    key: str
+    label: str
+    heading: str
+    text: str
+    start: int
+    end: int
+    norms: list[Unit]
+    vector: dict[str, float] = field(default_factory=dict, repr=False)
+    concepts: frozenset[str] = frozenset()
+
+
+def segment_key(doc_id: str, seg_iri: str) -> str:
+    """`provision/8` from a segment IRI: the short id drafters and the gold use."""
+    marker = f"/{doc_id}/"
+    return seg_iri.split(marker, 1)[1] if marker in seg_iri else seg_iri
+
+
+class CentralIndex:
+    """The provisions of the central document, vectorised once and reused for every local text."""
+
+    def __init__(self, doc: Document, tree: Segment, norms: list[Norm]) -> None:
+        self.doc = doc
+        scopes = [p for p in tree.find("part") if not p.find("provision")] + tree.find("provision")
+        scopes.sort(key=lambda s: s.start)
+        by_scope: dict[str, list[Norm]] = {s.iri: [] for s in scopes}
+        for norm in norms:
+            for scope in scopes:
+                if scope.start <= norm.start and norm.end <= scope.end:
+                    by_scope[scope.iri].append(norm)
+                    break
+        self.provisions: list[Provision] = []
+        for scope in scopes:
+            key = segment_key(doc.id, scope.iri)
+            number = scope.number or key
+            self.provisions.append(
+                Provision(
+                    key=key,
+                    label=f"（{number}）" if scope.kind == "provision" else f"{number}、",
+                    heading=scope.heading or scope.text[:24],
+                    text=scope.text,
+                    start=scope.start,
+                    end=scope.end,
+                    norms=[Unit.from_norm(n, key) for n in by_scope[scope.iri]],
+                )
+            )
+        docs = [tokens(p.text) for p in self.provisions]
+        self.tfidf = TfIdf(docs)
+        for prov, toks in zip(self.provisions, docs, strict=True):
+            prov.vector = self.tfidf.vector(toks)
+            prov.concepts = frozenset(t[1:] for t in toks if t.startswith("§"))
+            for unit in prov.norms:
+                prepare(unit, self.tfidf)
+
+    def get(self, key: str) -> Provision:
+        for prov in self.provisions:
+            if prov.key == key:
+                return prov
+        raise KeyError(key)
+
+
+def prepare(unit: Unit, tfidf: TfIdf) -> None:
+    """Give a unit its vector and concept set (text concepts and filler concepts)."""
+    toks = tokens(unit.text)
+    unit.vector = tfidf.vector(toks)
+    unit.concepts = frozenset(
+        [t[1:] for t in toks if t.startswith("§")]
+        + list(unit.bearers + unit.recipients + unit.targets + unit.action)
+    )
+
+
+@lru_cache(maxsize=4)
+def central_index(doc_id: str = CENTRAL_ID, corpus_root: str | None = None) -> CentralIndex:
+    """The central document's index (built once per process)."""
+    corpus = load_corpus(corpus_root)
+    doc = corpus.get(doc_id)
+    tree = segment_document(doc)
+    return CentralIndex(doc, tree, extract_norms(doc, tree, corpus=corpus))
+
+
+# ---------------------------------------------------------------- alignment
+
+
+@dataclass
+class Alignment:
+    """One verdict with its evidence: the local unit, its best central provision and norm."""
+
+    local: Unit | None
+    provision: Provision | None
+    central_norm: Unit | None
+    verdict: str
+    score: float
+    text_score: float = 0.0
+    structure_score: float = 0.0
+    shared: tuple[str, ...] = ()
+    differing: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    candidates: tuple[tuple[str, float], ...] = ()
+
+    def to_dict(self, local_doc: Document | None, central_doc: Document) -> dict[str, Any]:
+        def quote(unit: Unit | None, doc: Document | None) -> dict[str, Any] | None:
+            if unit is None:
+                return None
+            out: dict[str, Any] = {
+                "quote": unit.text,
+                "start": unit.start,
+                "end": unit.end,
+                "modality": unit.modality,
+            }
+            if doc is not None:
+                out["source"] = doc.source_path.name
+            return out
+
+        return {
+            "verdict": self.verdict,
+            "score": round(self.score, 3),
+            "text_score": round(self.text_score, 3),
+            "structure_score": round(self.structure_score, 3),
+            "provision": self.provision.key if self.provision else None,
+            "provision_label": self.provision.label if self.provision else None,
+            "local": quote(self.local, local_doc),
+            "central": quote(self.central_norm, central_doc),
+            "shared": [label(c) for c in self.shared],
+            "differing": [label(c) for c in self.differing],
+            "reasons": list(self.reasons),
+            "candidates": [{"provision": k, "score": round(s, 3)} for k, s in self.candidates],
+        }
+
+
+def _structure(local: Unit, central: frozenset[str]) -> tuple[float, list[str], list[str]]:
+    if not local.concepts:
+        return 0.0, [], []
+    shared = sorted(c for c in local.concepts if any(related(c, d) for d in central))
+    differing = sorted(c for c in local.concepts if c not in shared)
+    return len(shared) / len(local.concepts), shared, differing
+
+
+def _markers(text: str) -> dict[str, list[str]]:
+    return {
+        kind: [m for m in words if m in text]
+        for kind, words in parameters()["refinement_markers"].items()
+    }
+
+
+def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
+    """The best central provision for a local unit, the closest norm in it, and the verdict."""
+    params = parameters()
+    w_text, w_struct = params["weights"]["text"], params["weights"]["structure"]
+    ranked: list[tuple[float, float, float, Provision, Unit | None]] = []
+    for prov in index.provisions:
+        best_norm, best_cos = None, 0.0
+        for cn in prov.norms:
+            cos = TfIdf.cosine(unit.vector, cn.vector)
+            if cos > best_cos:
+                best_norm, best_cos = cn, cos
+        text = 0.5 * TfIdf.cosine(unit.vector, prov.vector) + 0.5 * best_cos
+        struct, _, _ = _structure(unit, prov.concepts)
+        ranked.append((w_text * text + w_struct * struct, text, struct, prov, best_norm))
+    ranked.sort(key=lambda r: -r[0])
+    score, text, struct, prov, cnorm = ranked[0]
+    candidates = tuple((r[3].key, r[0]) for r in ranked[:top])
+    if score < params["extends_below"]:
+        return Alignment(
+            unit, None, None, "extends", score, text, struct,
+            differing=tuple(sorted(unit.concepts)),
+            reasons=("no central provision says this",), candidates=candidates,
+        )  # fmt: skip
+    _, shared, differing = _structure(unit, prov.concepts)
+    verdict, reasons = _verdict(unit, prov, cnorm)
+    return Alignment(
+        unit, prov, cnorm, verdict, score, text, struct,
+        tuple(shared), tuple(differing), tuple(reasons), candidates,
+    )  # fmt: skip
+
+
+def _verdict(unit: Unit, prov: Provision, cnorm: Unit | None) -> tuple[str, list[str]]:
+    strength = parameters()["modality_strength"]
+    departs: list[str] = []
+    refines: list[str] = []
+    if cnorm is not None and unit.modality and cnorm.modality:
+        mine, theirs = strength.get(unit.modality, 2), strength.get(cnorm.modality, 2)
+        if mine < theirs:
+            departs.append(f"weaker modality: {cnorm.modality} → {unit.modality}")
+        elif mine > theirs:
+            refines.append(f"stricter modality: {cnorm.modality} → {unit.modality}")
+        if cnorm.modality == "prohibition" and unit.modality != "prohibition":
+            departs.append("the central prohibition is not kept")
+    if cnorm is not None and unit.recipients and cnorm.recipients:
+        if not any(related(a, b) for a in unit.recipients for b in cnorm.recipients):
+            departs.append(
+                "another recipient: "
+                + "、".join(label(c) for c in cnorm.recipients)
+                + " → "
+                + "、".join(label(c) for c in unit.recipients)
+            )
+    if departs:
+        return "departs", departs
+    if unit.frequency and unit.frequency not in prov.text:
+        refines.append(f"frequency: {unit.frequency}")
+    for kind, found in _markers(unit.text).items():
+        new = [
+            m
+            for m in found
+            if m not in prov.text
+            and m not in (unit.frequency or "")
+            and not any(m != n and m in n for n in found)
+        ]
+        if new:
+            refines.append(f"{kind}: {'、'.join(new)}")
+    if refines:
+        return "refines", refines
+    return "implements", ["the same duty"]
+
+
+# ---------------------------------------------------------------- a whole document
+
+
+@dataclass
+class CoverageRow:
+    """What a local document does with one central provision."""
+
+    provision: Provision
+    status: str
+    norms_covered: int
+    alignments: list[Alignment]
+
+
+@dataclass
+class CrossCheck:
+    """The cross-check of one local document against the central one."""
+
+    local_id: str
+    local_doc: Document | None
+    central: CentralIndex
+    alignments: list[Alignment]
+    omissions: list[Alignment]
+    coverage: list[CoverageRow]
+
+    def uncovered(self) -> list[Provision]:
+        return [row.provision for row in self.coverage if row.status == "not covered"]
+
+    def counts(self) -> dict[str, int]:
+        counts = Counter(a.verdict for a in self.alignments + self.omissions)
+        return {v: counts.get(v, 0) for v in VERDICTS}
+
+    def to_dict(self) -> dict[str, Any]:
+        cdoc = self.central.doc
+        return {
+            "local": self.local_id,
+            "against": cdoc.id,
+            "counts": self.counts(),
+            "alignments": [a.to_dict(self.local_doc, cdoc) for a in self.alignments],
+            "omissions": [a.to_dict(self.local_doc, cdoc) for a in self.omissions],
+            "coverage": [
+                {
+                    "provision": row.provision.key,
+                    "label": row.provision.label,
+                    "heading": row.provision.heading,
+                    "status": row.status,
+                    "central_norms": len(row.provision.norms),
+                    "central_norms_covered": row.norms_covered,
+                    "local_quotes": [a.local.text for a in row.alignments if a.local],
+                }
+                for row in self.coverage
+            ],
+        }
+
+
+def document_units(doc: Document, corpus: Corpus | None, rule_id: str | None = None) -> list[Unit]:
+    """The norms and measures of a document (for a report, those of the rule it describes)."""
+    tree = segment_document(doc)
+    norms = extract_norms(doc, tree, corpus=corpus)
+    if rule_id is not None:
+        norms = [n for n in norms if n.attributed_to == rule_id]
+    return [Unit.from_norm(n) for n in norms]
+
+
+def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
+                     local_doc: Document | None = None) -> CrossCheck:  # fmt: skip
+    """Align every unit, find the central prohibitions dropped, and build the coverage matrix."""
+    params = parameters()
+    alignments = []
+    for unit in units:
+        prepare(unit, index.tfidf)
+        alignments.append(align_unit(unit, index))
+    by_prov: dict[str, list[Alignment]] = {}
+    for a in alignments:
+        if a.provision is not None:
+            by_prov.setdefault(a.provision.key, []).append(a)
+    omissions: list[Alignment] = []
+    coverage: list[CoverageRow] = []
+    floor = params["norm_match_at_least"]
+    for prov in index.provisions:
+        aligned = by_prov.get(prov.key, [])
+        covered = 0
+        for cn in prov.norms:
+            matches = [
+                a for a in aligned if a.local and TfIdf.cosine(a.local.vector, cn.vector) >= floor
+            ]
+            if matches:
+                covered += 1
+            if (
+                aligned
+                and cn.modality == "prohibition"
+                and not any(a.local and a.local.modality == "prohibition" for a in matches)
+            ):
+                omissions.append(
+                    Alignment(
+                        None,
+                        prov,
+                        cn,
+                        "departs",
+                        0.0,
+                        reasons=("a central prohibition (不得) the local text leaves out",),
+                    )  # fmt: skip
+                )
+        if not aligned:
+            status = "not covered"
+        elif prov.norms and covered / len(prov.norms) < params["covered_share"]:
+            status = "partly covered"
+        else:
+            status = "covered"
+        coverage.append(CoverageRow(prov, status, covered, aligned))
+    return CrossCheck(local_id, local_doc, index, alignments, omissions, coverage)
+
+
+def read_local(path: Path) -> Document:
+    """A drafter's file (.txt, .md or .docx) as a document, ready for the pipeline."""
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        text = read_docx(path)
+    elif suffix in (".txt", ".md", ".text", ""):
+        text = read_text_file(path)
+    else:
+        raise CorpusError(
+            f"{path}: unsupported file type {suffix!r}; give a .txt, .md or .docx file"
+        )
+    meta = DocumentMeta(
+        id=re.sub(r"[^\w-]+", "-", path.stem) or "local",
+        title=path.stem,
+        issuer="unknown",
+        date="unknown",
+        level="municipal",
+        kind="regulation",
+        source_publication=str(path),
+        text_form="full text",
+        source_file=path.name,
+    )
+    return Document(meta, path, text, 0, len(text), infer_layout(text))
+
+
+def read_docx(path: Path) -> str:
+    """The paragraphs (and table cells) of a Word file, one per line; spans refer to this text."""
+    import zipfile
+
+    try:
+        import docx
+    except ImportError:  # pragma: no cover - python-docx is a dependency
+        raise CorpusError("reading .docx needs python-docx: pip install python-docx") from None
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file")
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise CorpusError(
+            f"{path}: is not a readable .docx file ({exc}); save it again from Word"
+        ) from None
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    text = "\n".join(line for line in lines if line.strip())
+    if not text.strip():
+        raise CorpusError(f"{path}: the document has no text; give a .docx with the rule's text")
+    return text
+
+
+def crosscheck(
+    local: str, *, against: str = CENTRAL_ID, corpus_root: str | None = None
+) -> CrossCheck:
+    """Cross-check LOCAL (a corpus document id or a .txt/.md/.docx path) against a central document.
+
+    >>> result = crosscheck("guangzhou-2021-baxiang-cuoshi")
+    >>> result.counts()["implements"] + result.counts()["refines"] > 0
+    True
+    """
+    index = central_index(against, corpus_root)
+    path = Path(local)
+    if path.suffix or path.exists():
+        doc = read_local(path)
+        return crosscheck_units(doc.id, document_units(doc, None), index, doc)
+    corpus = load_corpus(corpus_root)
+    meta = corpus.metas.get(local)
+    if meta is None:
+        corpus.get(local)  # raises with the list of known ids
+        raise AssertionError("unreachable")
+    holder_id = local if meta.has_text else meta.known_through
+    if holder_id is None:
+        raise CorpusError(f"{local}: has no text and no report that describes it")
+    holder = corpus.get(holder_id)
+    rule = None if meta.has_text else local
+    return crosscheck_units(local, document_units(holder, corpus, rule), index, holder)
+
+
+# ---------------------------------------------------------------- reports
+
+
+def _short(text: str, width: int = 36) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def render_table(result: CrossCheck) -> str:
+    """A terminal table: one line per local unit, then the coverage matrix and omissions."""
+    lines = [f"{result.local_id} against {result.central.doc.id}: " + ", ".join(
+        f"{k} {v}" for k, v in result.counts().items())]  # fmt: skip
+    lines.append(f"{'verdict':<11}{'score':>6}  {'provision':<14}{'local quote':<38}reasons")
+    for a in result.alignments:
+        assert a.local is not None
+        prov = a.provision.label if a.provision else "—"
+        lines.append(
+            f"{a.verdict:<11}{a.score:>6.2f}  {prov:<14}{_short(a.local.text):<38}"
+            + "; ".join(a.reasons)
+        )
+    lines.append("")
+    lines.append(f"{'provision':<12}{'status':<16}{'norms':>7}  heading")
+    for row in result.coverage:
+        lines.append(
+            f"{row.provision.label:<12}{row.status:<16}"
+            f"{row.norms_covered:>3}/{len(row.provision.norms):<3}  {_short(row.provision.heading, 30)}"
+        )
+    for o in result.omissions:
+        assert o.central_norm is not None and o.provision is not None
+        lines.append(f"departs  {o.provision.label} drops: {_short(o.central_norm.text, 60)}")
+    return "\n".join(lines)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(result: CrossCheck) -> str:
+    """Markdown for a drafter's memo: counts, every verdict with both quotes, coverage, omissions."""
+    c = result.central.doc
+    out = [f"# Cross-check of {result.local_id} against {c.id}", ""]
+    out.append(", ".join(f"**{k}** {v}" for k, v in result.counts().items()))
+    out += ["", "## Verdicts", "",
+            "| verdict | score | central provision | local quote [span] | central quote [span] | reasons |",
+            "|---|---|---|---|---|---|"]  # fmt: skip
+    for a in result.alignments:
+        assert a.local is not None
+        local = f"{_md(a.local.text)} [{a.local.start}, {a.local.end})"
+        central = (
+            f"{_md(a.central_norm.text)} [{a.central_norm.start}, {a.central_norm.end})"
+            if a.central_norm else "—"
+        )  # fmt: skip
+        prov = f"{a.provision.label} {_md(a.provision.heading)}" if a.provision else "—"
+        out.append(
+            f"| {a.verdict} | {a.score:.2f} | {prov} | {local} | {central} | {_md('; '.join(a.reasons))} |"
+        )
+    out += ["", "## Coverage of the central provisions", "",
+            "| provision | heading | status | central norms matched |", "|---|---|---|---|"]  # fmt: skip
+    for row in result.coverage:
+        out.append(
+            f"| {row.provision.label} | {_md(row.provision.heading)} | {row.status} "
+            f"| {row.norms_covered} / {len(row.provision.norms)} |"
+        )
+    if result.omissions:
+        out += ["", "## Central prohibitions left out", ""]
+        for o in result.omissions:
+            assert o.central_norm is not None and o.provision is not None
+            out.append(
+                f"- {o.provision.label} {_md(o.central_norm.text)} "
+                f"[{o.central_norm.start}, {o.central_norm.end})"
+            )
+    return "\n".join(out) + "\n"
+
+
+_STATUS_CLASS = {"covered": "ok", "partly covered": "part", "not covered": "none"}
+
+_HTML_STYLE = """
+body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:2em;max-width:72em}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:.3em .5em;vertical-align:top}
+tr.ok td.status{background:#d9f2d9}tr.part td.status{background:#fff3c4}tr.none td.status{background:#f7d4d4}
+details summary{cursor:pointer}.v-departs{color:#a00;font-weight:bold}.v-extends{color:#05a}
+blockquote{margin:.2em 0 .2em 1em;color:#333}small{color:#666}
+"""
+
+
+def render_html(result: CrossCheck) -> str:
+    """A self-contained HTML report: the coverage matrix, each row opening onto its quotes."""
+    e = html.escape
+    c = result.central.doc
+    parts = [
+        "<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'>",
+        f"<title>Cross-check {e(result.local_id)}</title><style>{_HTML_STYLE}</style></head><body>",
+        f"<h1>Cross-check of {e(result.local_id)} against {e(c.id)}</h1>",
+        "<p id='counts'>"
+        + ", ".join(f"{e(k)} <b>{v}</b>" for k, v in result.counts().items())
+        + "</p>",
+        "<h2>Coverage matrix</h2><table id='coverage'><tr><th>central provision</th><th>status</th>"
+        "<th>local measures (click to see the quotes)</th></tr>",
+    ]
+    for row in result.coverage:
+        p = row.provision
+        items = []
+        for a in row.alignments:
+            assert a.local is not None
+            central = (
+                f"<blockquote>{e(a.central_norm.text)} <small>[{a.central_norm.start}, "
+                f"{a.central_norm.end})</small></blockquote>" if a.central_norm else ""
+            )  # fmt: skip
+            items.append(
+                f"<details><summary><span class='v-{a.verdict}'>{e(a.verdict)}</span> "
+                f"{a.score:.2f} — {e(_short(a.local.text, 40))}</summary>"
+                f"<blockquote>{e(a.local.text)} <small>[{a.local.start}, {a.local.end})</small>"
+                f"</blockquote>{central}<small>{e('; '.join(a.reasons))}; shared: "
+                f"{e('、'.join(label(s) for s in a.shared))}</small></details>"
+            )
+        for o in result.omissions:
+            if o.provision is p and o.central_norm is not None:
+                items.append(
+                    f"<details><summary><span class='v-departs'>departs</span> — dropped "
+                    f"{e(_short(o.central_norm.text, 40))}</summary><blockquote>"
+                    f"{e(o.central_norm.text)}</blockquote></details>"
+                )
+        parts.append(
+            f"<tr class='{_STATUS_CLASS[row.status]}' data-provision='{e(p.key)}'>"
+            f"<td>{e(p.label)} {e(p.heading)}</td><td class='status'>{e(row.status)} "
+            f"({row.norms_covered}/{len(p.norms)})</td><td>{''.join(items)}</td></tr>"
+        )
+    parts.append("</table>")
+    extends = [a for a in result.alignments if a.verdict == "extends" and a.local]
+    if extends:
+        parts.append("<h2>Local additions (extends)</h2><ul id='extends'>")
+        parts += [
+            f"<li>{e(a.local.text)} <small>[{a.local.start}, {a.local.end})</small></li>"
+            for a in extends if a.local
+        ]  # fmt: skip
+        parts.append("</ul>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def render(result: CrossCheck, fmt: str) -> str:
+    """The report in one of: table, markdown, html, json."""
+    if fmt == "table":
+        return render_table(result)
+    if fmt == "markdown":
+        return render_markdown(result)
+    if fmt == "html":
+        return render_html(result)
+    if fmt == "json":
+        return json.dumps(result.to_dict(), ensure_ascii=False, indent=2)
+    raise ValueError(f"unknown format {fmt!r}; use table, markdown, html or json")
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+@dataclass
+class AlignmentScore:
+    """Top-1 / top-3 provision accuracy and verdict accuracy against the alignment gold."""
+
+    entries: int = 0
+    with_central: int = 0
+    top1: int = 0
+    top3: int = 0
+    verdicts: int = 0
+    matched_units: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def ratio(self, name: str) -> float:
+        total = self.entries if name == "verdicts" else self.with_central
+        return getattr(self, name) / total if total else 0.0
+
+    def render(self) -> str:
+        lines = [
+            f"alignment gold: {self.entries} local measures "
+            f"({self.matched_units} found among the extracted norms, the rest aligned from the quote)",
+            f"top-1 provision accuracy  {self.ratio('top1'):.3f}  ({self.top1}/{self.with_central})",
+            f"top-3 provision accuracy  {self.ratio('top3'):.3f}  ({self.top3}/{self.with_central})",
+            f"verdict accuracy          {self.ratio('verdicts'):.3f}  ({self.verdicts}/{self.entries})",
+        ]
+        if self.errors:
+            lines += ["", "errors:"] + [f"  {e}" for e in self.errors]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entries": self.entries,
+            "top1": self.ratio("top1"),
+            "top3": self.ratio("top3"),
+            "verdict_accuracy": self.ratio("verdicts"),
+            "matched_units": self.matched_units,
+            "errors": self.errors,
+        }
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _best_unit(quote: str, alignments: list[Alignment]) -> Alignment | None:
+    want = _bigrams(quote)
+    best, best_share = None, 0.0
+    for a in alignments:
+        if a.local is None:
+            continue
+        got = _bigrams(a.local.text)
+        share = len(want & got) / max(len(want | got), 1)
+        if share > best_share:
+            best, best_share = a, share
+    return best if best_share >= 0.5 else None
+
+
+def evaluate_alignment(gold_path: Path | str, norms_gold: Path | str,
+                       corpus_root: str | None = None) -> AlignmentScore:  # fmt: skip
+    """Score the aligner on the gold: each gold local measure is looked up among the extracted
+    norms (by quote), or aligned from its quote when extraction missed it, so the alignment is
+    measured apart from extraction recall."""
+    local = {
+        e["id"]: e
+        for e in map(json.loads, Path(norms_gold).read_text(encoding="utf-8").splitlines())
+    }
+    gold = [
+        json.loads(line)
+        for line in Path(gold_path).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
+    index = central_index(CENTRAL_ID, corpus_root)
+    score = AlignmentScore()
+    results: dict[str, CrossCheck] = {}
+    for entry in gold:
+        rule = local[entry["id"]]["attributed_to"]
+        if rule not in results:
+            results[rule] = crosscheck(rule, corpus_root=corpus_root)
+        found = _best_unit(entry["quote"], results[rule].alignments)
+        if found is not None:
+            score.matched_units += 1
+            alignment = found
+        else:
+            unit = Unit(rule, entry["id"], entry["quote"], 0, 0, None)
+            unit.action = tuple(sorted(set(concepts_in(entry["quote"]))))
+            prepare(unit, index.tfidf)
+            alignment = align_unit(unit, index)
+        score.entries += 1
+        ranked = [k for k, _ in alignment.candidates]
+        if entry["central"]:
+            score.with_central += 1
+            score.top1 += ranked[0] in entry["central"]
+            score.top3 += any(k in entry["central"] for k in ranked[:3])
+        ok = alignment.verdict == entry["verdict"]
+        score.verdicts += ok
+        if not ok or (entry["central"] and ranked[0] not in entry["central"]):
+            score.errors.append(
+                f"{entry['id']}: gold {entry['verdict']} {','.join(entry['central']) or '—'}; "
+                f"got {alignment.verdict} {','.join(ranked[:3])} — {_short(entry['quote'], 40)}"
+            )
+    return score
