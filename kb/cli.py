@@ -245,7 +245,17 @@ def query_command(
     """Run a SPARQL SELECT query from FILE.rq or -e; the project's prefixes are predeclared."""
     if (file is None) == (expression is None):
         raise KBError("give a query file or -e 'SPARQL', not both and not neither")
-    sparql = expression if expression is not None else Path(file or "").read_text(encoding="utf-8")
+    if expression is not None:
+        sparql = expression
+    else:
+        path = Path(file or "")
+        if not path.is_file():
+            hint = " (to give the query itself, use -e 'SPARQL')" if not path.suffix else ""
+            raise KBError(f"{file}: no such query file{hint}")
+        try:
+            sparql = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            raise KBError(f"{file}: is not UTF-8 text; save the query as UTF-8") from None
     if endpoint:
         from kb.remote import query_endpoint
 

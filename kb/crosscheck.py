@@ -55,7 +55,11 @@ def _lexicon() -> tuple[list[tuple[str, str]], dict[str, frozenset[str]], dict[s
 
     forms: dict[str, str] = {}
     names: dict[str, str] = {}
+    from kb.extract import SCHEME_LABELS
+
     for label in labels():
+        if not any(s.rsplit("#", 1)[-1] in SCHEME_LABELS for s in label.schemes):
+            continue  # only the extractor's vocabularies: actors, measures, sanctions …
         local = label.concept.rsplit("#", 1)[-1]
         names[local] = label.pref_zh or local
         for form in label.forms:
@@ -164,13 +168,16 @@ class Unit:
     action: tuple[str, ...] = ()
     frequency: str | None = None
     provision: str | None = None
+    segment: str | None = None
+    context: str = ""
     vector: dict[str, float] = field(default_factory=dict, repr=False)
+    words: frozenset[str] = frozenset()
     concepts: frozenset[str] = frozenset()
 
     @classmethod
     def from_norm(cls, norm: Norm, provision: str | None = None) -> Unit:
         def concepts(mentions: Any) -> tuple[str, ...]:
-            return tuple(sorted({m.concept for m in mentions if m.concept}))
+            return tuple(sorted({m.concept.rsplit("#", 1)[-1] for m in mentions if m.concept}))
 
         bearers = () if norm.bearer_carried else concepts(norm.bearers)
         return cls(
@@ -186,6 +193,7 @@ class Unit:
             action=tuple(sorted(set(concepts_in(norm.action.text)))),
             frequency=norm.frequency.text if norm.frequency else None,
             provision=provision,
+            segment=norm.segment,
         )
 
 
@@ -194,6 +202,7 @@ class Provision:
     """A central provision: its number, heading, text, raw span and its norms as units."""
 
     key: str
+    iri: str
     label: str
     heading: str
     text: str
@@ -201,6 +210,8 @@ class Provision:
     end: int
     norms: list[Unit]
     vector: dict[str, float] = field(default_factory=dict, repr=False)
+    heading_vector: dict[str, float] = field(default_factory=dict, repr=False)
+    words: frozenset[str] = frozenset()
     concepts: frozenset[str] = frozenset()
 
 
@@ -230,6 +241,7 @@ class CentralIndex:
             self.provisions.append(
                 Provision(
                     key=key,
+                    iri=scope.iri,
                     label=f"（{number}）" if scope.kind == "provision" else f"{number}、",
                     heading=scope.heading or scope.text[:24],
                     text=scope.text,
@@ -242,6 +254,8 @@ class CentralIndex:
         self.tfidf = TfIdf(docs)
         for prov, toks in zip(self.provisions, docs, strict=True):
             prov.vector = self.tfidf.vector(toks)
+            prov.heading_vector = self.tfidf.vector(tokens(prov.heading))
+            prov.words = frozenset(toks)
             prov.concepts = frozenset(t[1:] for t in toks if t.startswith("§"))
             for unit in prov.norms:
                 prepare(unit, self.tfidf)
@@ -254,9 +268,18 @@ class CentralIndex:
 
 
 def prepare(unit: Unit, tfidf: TfIdf) -> None:
-    """Give a unit its vector and concept set (text concepts and filler concepts)."""
+    """Give a unit its vector (its own words, and more faintly those of its paragraph) and its
+    concept set (text concepts and filler concepts)."""
     toks = tokens(unit.text)
-    unit.vector = tfidf.vector(toks)
+    vec = tfidf.vector(toks)
+    weight = parameters()["context_weight"]
+    if unit.context and unit.context != unit.text and weight > 0:
+        for t, v in tfidf.vector(tokens(unit.context)).items():
+            vec[t] = vec.get(t, 0.0) + weight * v
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vec = {t: v / norm for t, v in vec.items()}
+    unit.vector = vec
+    unit.words = frozenset(t for t in toks if not t.startswith("§"))
     unit.concepts = frozenset(
         [t[1:] for t in toks if t.startswith("§")]
         + list(unit.bearers + unit.recipients + unit.targets + unit.action)
@@ -347,7 +370,12 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
             cos = TfIdf.cosine(unit.vector, cn.vector)
             if cos > best_cos:
                 best_norm, best_cos = cn, cos
-        text = 0.5 * TfIdf.cosine(unit.vector, prov.vector) + 0.5 * best_cos
+        mix = params["text_mix"]
+        text = (
+            mix["provision"] * TfIdf.cosine(unit.vector, prov.vector)
+            + mix["heading"] * TfIdf.cosine(unit.vector, prov.heading_vector)
+            + mix["norm"] * best_cos
+        )
         struct, _, _ = _structure(unit, prov.concepts)
         ranked.append((w_text * text + w_struct * struct, text, struct, prov, best_norm))
     ranked.sort(key=lambda r: -r[0])
@@ -401,6 +429,10 @@ def _verdict(unit: Unit, prov: Provision, cnorm: Unit | None) -> tuple[str, list
         ]
         if new:
             refines.append(f"{kind}: {'、'.join(new)}")
+    if unit.words:
+        novel = sorted(w for w in unit.words if w not in prov.text)
+        if len(novel) / len(unit.words) >= parameters()["novel_share_refines"]:
+            refines.append(f"detail the provision does not have: {'、'.join(novel[:6])}")
     if refines:
         return "refines", refines
     return "implements", ["the same duty"]
@@ -466,7 +498,15 @@ def document_units(doc: Document, corpus: Corpus | None, rule_id: str | None = N
     norms = extract_norms(doc, tree, corpus=corpus)
     if rule_id is not None:
         norms = [n for n in norms if n.attributed_to == rule_id]
-    return [Unit.from_norm(n) for n in norms]
+    scopes = [s for s in tree.walk() if s.kind in ("paragraph", "item", "provision", "part")]
+    units = []
+    for norm in norms:
+        unit = Unit.from_norm(norm)
+        around = [s for s in scopes if s.start <= norm.start and norm.end <= s.end]
+        if around:
+            unit.context = min(around, key=lambda s: s.end - s.start).text
+        units.append(unit)
+    return units
 
 
 def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
@@ -549,13 +589,14 @@ def read_docx(path: Path) -> str:
 
     try:
         import docx
+        from docx.opc.exceptions import PackageNotFoundError
     except ImportError:  # pragma: no cover - python-docx is a dependency
         raise CorpusError("reading .docx needs python-docx: pip install python-docx") from None
     if not path.exists():
         raise CorpusError(f"{path}: no such file")
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise CorpusError(
             f"{path}: is not a readable .docx file ({exc}); save it again from Word"
         ) from None
@@ -851,3 +892,86 @@ def evaluate_alignment(gold_path: Path | str, norms_gold: Path | str,
                 f"got {alignment.verdict} {','.join(ranked[:3])} — {_short(entry['quote'], 40)}"
             )
     return score
+
+
+# ---------------------------------------------------------------- RDF
+
+_RELATION = {
+    "implements": "Implements",
+    "refines": "Refines",
+    "extends": "Extends",
+    "departs": "Departs",
+}
+_STATUS = {"covered": "Covered", "partly covered": "PartlyCovered", "not covered": "NotCovered"}
+
+
+def alignment_triples(result: CrossCheck) -> list[Any]:
+    """The cross-check as `pk:Alignment` and `pk:ProvisionCoverage` resources (pyoxigraph triples).
+
+    IRIs are numbered in text order under the local document, so two builds give the same ones. An
+    *extends* alignment names the closest provision (the contract wants one) with its low score;
+    a dropped central prohibition is a *departs* alignment from the local sentence that carries
+    out the provision without it.
+    """
+    from pyoxigraph import Literal, NamedNode, Triple
+
+    from kb.graph import RDF_TYPE, integer, pk
+    from kb.namespaces import PKD, PROV, XSD, document_iri
+
+    local_doc = NamedNode(document_iri(result.local_id))
+    decimal = NamedNode(f"{XSD}decimal")
+    out: list[Any] = []
+    ordered = result.alignments + result.omissions
+    for n, a in enumerate(ordered, start=1):
+        node = NamedNode(f"{PKD}alignment/{result.local_id}/{n}")
+        provision = a.provision
+        if provision is None and a.candidates:
+            provision = result.central.get(a.candidates[0][0])
+        local = a.local
+        if local is None and a.provision is not None:  # a dropped prohibition
+            row = next(r for r in result.coverage if r.provision is a.provision)
+            local = next((x.local for x in row.alignments if x.local is not None), None)
+        if provision is None or local is None or local.segment is None:
+            continue
+        out += [
+            Triple(node, RDF_TYPE, pk("Alignment")),
+            Triple(node, pk("localSegment"), NamedNode(local.segment)),
+            Triple(node, pk("centralProvision"), NamedNode(provision.iri)),
+            Triple(node, pk("relation"), pk(_RELATION[a.verdict])),
+            Triple(
+                node, pk("score"), Literal(f"{min(max(a.score, 0.0), 1.0):.3f}", datatype=decimal)
+            ),
+            Triple(node, pk("localDocument"), local_doc),
+            Triple(node, NamedNode(f"{PROV}wasDerivedFrom"), NamedNode(local.segment)),
+        ]
+        if a.local is not None:
+            out.append(Triple(node, pk("localNorm"), NamedNode(a.local.key)))
+        if a.central_norm is not None:
+            out.append(Triple(node, pk("centralNorm"), NamedNode(a.central_norm.key)))
+        evidence = list(a.reasons)
+        if a.shared:
+            evidence.append("shared: " + "、".join(label(c) for c in a.shared))
+        if a.differing:
+            evidence.append("local only: " + "、".join(label(c) for c in a.differing))
+        for text in evidence:
+            out.append(Triple(node, pk("evidence"), Literal(text)))
+    for row in result.coverage:
+        node = NamedNode(f"{PKD}coverage/{result.local_id}/{row.provision.key}")
+        out += [
+            Triple(node, RDF_TYPE, pk("ProvisionCoverage")),
+            Triple(node, pk("localDocument"), local_doc),
+            Triple(node, pk("coversProvision"), NamedNode(row.provision.iri)),
+            Triple(node, pk("coverageStatus"), pk(_STATUS[row.status])),
+            Triple(node, pk("centralNormsMatched"), integer(row.norms_covered)),
+        ]
+    return out
+
+
+def local_rules(corpus: Corpus, central: str = CENTRAL_ID) -> list[str]:
+    """The corpus's local rules to cross-check at build time: regulations below the centre that
+    relate to the central document (those known through reports included)."""
+    return sorted(
+        m.id
+        for m in corpus.metas.values()
+        if m.kind == "regulation" and m.level != "central" and m.relates_to == central
+    )

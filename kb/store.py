@@ -31,6 +31,7 @@ from kb.resources import RULES_DIR
 ONTOLOGY_GRAPH = ox.NamedNode(f"{PKD}graph/ontology")
 STATED_GRAPH = ox.NamedNode(f"{PKD}graph/stated")
 INFERRED_GRAPH = ox.NamedNode(f"{PKD}graph/inferred")
+ALIGNMENT_GRAPH = ox.NamedNode(f"{PKD}graph/alignment")
 CURRENT = "current"
 MAX_INFERENCE_ROUNDS = 10
 
@@ -206,6 +207,11 @@ def build(
         _maybe_fail(fail_after, "store")
 
         started = time.perf_counter()
+        report.triples["alignment"] = _align(store, corpus, root)
+        report.seconds["align"] = time.perf_counter() - started
+        _maybe_fail(fail_after, "align")
+
+        started = time.perf_counter()
         report.triples["inferred"] = infer(store)
         report.seconds["infer"] = time.perf_counter() - started
         _maybe_fail(fail_after, "infer")
@@ -220,6 +226,21 @@ def build(
         raise BuildError(f"build failed ({exc}); the previous knowledge base is unchanged") from exc
     _swap(out, target)
     return report
+
+
+def _align(store: ox.Store, corpus: Any, root: str) -> int:
+    """Cross-check every local rule against the central 意见; the verdicts and the coverage
+    matrix go to their own graph, apart from what the texts state."""
+    from kb.crosscheck import CENTRAL_ID, alignment_triples, crosscheck, local_rules
+
+    if CENTRAL_ID not in {d.id for d in corpus}:
+        return 0
+    quads = []
+    for rule in local_rules(corpus):
+        for t in alignment_triples(crosscheck(rule, corpus_root=root)):
+            quads.append(ox.Quad(t.subject, t.predicate, t.object, ALIGNMENT_GRAPH))
+    store.extend(quads)
+    return len(quads)
 
 
 def _maybe_fail(fail_after: str | None, stage: str) -> None:
