@@ -424,7 +424,7 @@ def serve_command(
     help="SPARQL Update URL, used where the store lacks GSP.",
 )
 def push_command(kb_path: str, endpoint: str, graph: str | None, update_url: str | None) -> None:
-    """Load the built knowledge base (ontology, stated and inferred graphs) into an external store."""
+    """Load the built knowledge base (ontology, stated, alignment and inferred graphs) into an external store."""
     from kb.remote import push
 
     sent = push(KnowledgeBase.open(kb_path), endpoint, graph=graph, update_url=update_url)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.corpus import Corpus, Document, DocumentMeta, load_corpus, read_text_file
-from kb.errors import CorpusError
+from kb.errors import CorpusError, DocumentNotFoundError
 from kb.extract import Norm, extract_norms
 from kb.normalise import infer_layout
 from kb.resources import RULES_DIR
@@ -292,6 +292,11 @@ def central_index(doc_id: str = CENTRAL_ID, corpus_root: str | None = None) -> C
     corpus = load_corpus(corpus_root)
     doc = corpus.get(doc_id)
     tree = segment_document(doc)
+    if not tree.find("provision") and not tree.find("part"):
+        raise CorpusError(
+            f"{doc_id}: has no numbered parts or provisions to check against; give a regulation "
+            "such as zhongyang-2021-yijian"
+        )
     return CentralIndex(doc, tree, extract_norms(doc, tree, corpus=corpus))
 
 
@@ -627,8 +632,10 @@ def crosscheck(
     corpus = load_corpus(corpus_root)
     meta = corpus.metas.get(local)
     if meta is None:
-        corpus.get(local)  # raises with the list of known ids
-        raise AssertionError("unreachable")
+        known = ", ".join(sorted(corpus.metas))
+        raise DocumentNotFoundError(
+            f"no document or file {local!r}; give a .txt, .md or .docx path or one of: {known}"
+        )
     holder_id = local if meta.has_text else meta.known_through
     if holder_id is None:
         raise CorpusError(f"{local}: has no text and no report that describes it")

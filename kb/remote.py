@@ -19,9 +19,9 @@ import pyoxigraph as ox
 from kb.core import PREFIX_MAP, KnowledgeBase
 from kb.errors import KBError
 from kb.query import QueryResult, get_named_query, to_term
-from kb.store import INFERRED_GRAPH, ONTOLOGY_GRAPH, STATED_GRAPH
+from kb.store import ALIGNMENT_GRAPH, INFERRED_GRAPH, ONTOLOGY_GRAPH, STATED_GRAPH
 
-GRAPHS = (ONTOLOGY_GRAPH, STATED_GRAPH, INFERRED_GRAPH)
+GRAPHS = (ONTOLOGY_GRAPH, STATED_GRAPH, ALIGNMENT_GRAPH, INFERRED_GRAPH)
 UPDATE_CHUNK = 5_000
 
 
@@ -110,7 +110,7 @@ def _term(binding: dict[str, str] | None) -> ox.NamedNode | ox.Literal | ox.Blan
 def push(
     kb: KnowledgeBase, store_url: str, *, graph: str | None = None, update_url: str | None = None
 ) -> dict[str, int]:
-    """Load the ontology, stated and inferred graphs into an external store.
+    """Load the ontology, stated, alignment and inferred graphs into an external store.
 
     Each graph is PUT to the Graph Store Protocol endpoint `store_url` (`?graph=IRI`), or, with
     `graph`, all of them into that one graph. Where the store answers the protocol with 404/405

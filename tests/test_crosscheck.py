@@ -246,3 +246,55 @@ def test_alignment_accuracy_reaches_the_goal(alignment_score: object) -> None:
     assert alignment_score.ratio("top1") >= 0.75
     assert alignment_score.ratio("top3") >= 0.9
     assert alignment_score.ratio("verdicts") >= 0.7
+
+
+# ---------------------------------------------------------------- in the knowledge base
+
+
+def test_alignments_are_stored_and_queryable(built_kb) -> None:  # type: ignore[no-untyped-def]
+    kb = built_kb[0]
+    expected = crosscheck("guangzhou-2021-baxiang-cuoshi")
+    rows = kb.ask("provisions_not_covered", rule="pkd:doc/guangzhou-2021-baxiang-cuoshi").values()
+    assert [r["provision"].rsplit("/", 2)[-2:] for r in rows] == [
+        p.key.split("/") for p in expected.uncovered()
+    ]
+    corpus = load_corpus()
+    central = corpus.get("zhongyang-2021-yijian")
+    for r in rows:
+        start, end = int(r["start"]), int(r["end"])
+        assert central.normalise_span(start, end).startswith(f"（{r['number']}）")
+
+    stored = kb.ask("alignments", rule="pkd:doc/guangzhou-2021-baxiang-cuoshi").values()
+    assert len(stored) == len(expected.alignments) + len(expected.omissions)
+    report = corpus.get("guangzhou-2021-baxiang-jiedu")
+    for r in stored:
+        assert 0 <= float(r["score"]) <= 1
+        assert report.file_text[int(r["start"]) : int(r["end"])] == r["localQuote"]
+    relations = {r["relation"].rsplit("#", 1)[-1] for r in stored}
+    assert (
+        relations <= {"Implements", "Refines", "Extends", "Departs"} and "Implements" in relations
+    )
+
+
+def test_alignments_live_in_their_own_graph(built_kb) -> None:  # type: ignore[no-untyped-def]
+    kb = built_kb[0]
+    result = kb.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?a a pk:Alignment } } GROUP BY ?g"
+    )
+    assert [r["g"] for r in result.values()] == ["https://w3id.org/policykb/id/graph/alignment"]
+    rules = kb.query(
+        "SELECT DISTINCT ?rule WHERE { ?c a pk:ProvisionCoverage ; pk:localDocument ?rule }"
+    )
+    assert len(rules) == 4
+
+
+@pytest.mark.parametrize(
+    ("against", "says"),
+    [("renmin-2021-yijian-jiedu", "no numbered parts or provisions"), ("no-such", "no document")],
+)
+def test_against_must_be_a_regulation_with_provisions(
+    departing: tuple[Path, object], against: str, says: str
+) -> None:
+    path, _ = departing
+    result = CliRunner().invoke(main, ["crosscheck", str(path), "--against", against])
+    assert result.exit_code == 2 and says in result.output

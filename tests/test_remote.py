@@ -76,6 +76,7 @@ def pushed(built_kb, oxigraph_server: str) -> str:  # type: ignore[no-untyped-de
     assert set(sent) == {
         "https://w3id.org/policykb/id/graph/ontology",
         "https://w3id.org/policykb/id/graph/stated",
+        "https://w3id.org/policykb/id/graph/alignment",
         "https://w3id.org/policykb/id/graph/inferred",
     }
     assert sum(sent.values()) == len(kb.store)

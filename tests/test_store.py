@@ -25,7 +25,7 @@ from .conftest import REPO_DIR
 def test_store_build_reports_every_stage(built_kb) -> None:  # type: ignore[no-untyped-def]
     _kb, report, path = built_kb
     assert report.documents == 6 and report.norms > 500
-    assert set(report.seconds) == {"ontology", "extract", "store", "infer"}
+    assert set(report.seconds) == {"ontology", "extract", "store", "align", "infer"}
     assert report.triples["stated"] > 50_000 and report.triples["inferred"] > 1000
     assert (path / CURRENT).is_symlink()
 
