@@ -20,6 +20,7 @@ import queue
 import sys
 import threading
 import time
+import urllib.parse
 from collections import OrderedDict
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from kb import webapp
 from kb.errors import KBError
 
 MAX_BODY_BYTES = 1_000_000
@@ -223,7 +225,7 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
             self.send_response(204)
             self.send_header("Access-Control-Allow-Origin", "*")
             self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-            self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept")
+            self.send_header("Access-Control-Allow-Headers", "Content-Type, Accept, X-Filename")
             self.send_header("Content-Length", "0")
             self.end_headers()
 
@@ -237,13 +239,80 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
                     json.dumps({"ok": True, "kb": str(settings.kb_path)}).encode(),
                 )
                 return
+            if url.path == "/" or url.path.startswith("/static/"):
+                found = webapp.static_file(url.path)
+                if found is None:
+                    self._error(404, f"no such file {url.path}")
+                else:
+                    self._send(200, *found)
+                return
+            if url.path.startswith("/api/"):
+                self._api(url.path, params, None)
+                return
             if url.path != "/query":
                 self._error(404, f"no such resource {url.path}; the endpoint is /query")
                 return
             self._answer(params)
 
+        def _run_json(self, sparql: str) -> dict[str, Any]:
+            status, error, _media, body = pool.run(sparql, "json")
+            if error is not None:
+                raise webapp.ApiError(error, status)
+            result: dict[str, Any] = json.loads(body)
+            return result
+
+        def _api(
+            self, path: str, params: dict[str, list[str]], upload: tuple[str, bytes] | None
+        ) -> None:
+            def one(name: str) -> str:
+                values = params.get(name)
+                if not values or not values[0].strip():
+                    raise webapp.ApiError(f"missing the '{name}' parameter")
+                return values[0]
+
+            try:
+                data: Any
+                if path == "/api/queries":
+                    data = webapp.queries()
+                elif path == "/api/ask":
+                    values = {k[2:]: v[0] for k, v in params.items() if k.startswith("p.")}
+                    data = webapp.ask(self._run_json, one("name"), values)
+                elif path == "/api/labels":
+                    data = webapp.labels(self._run_json, (params.get("lang") or ["zh"])[0])
+                elif path == "/api/resource":
+                    data = webapp.resource(self._run_json, one("iri"))
+                elif path == "/api/actor":
+                    data = webapp.actor(self._run_json, one("iri"))
+                elif path == "/api/source":
+                    data = webapp.source(one("doc"))
+                elif path == "/api/local-documents":
+                    data = webapp.local_documents()
+                elif path == "/api/crosscheck":
+                    local = (params.get("local") or [""])[0] or None
+                    data = webapp.crosscheck_json(local, upload)
+                else:
+                    raise webapp.ApiError(f"no such API call {path}", 404)
+            except webapp.ApiError as exc:
+                self._error(exc.status, str(exc))
+                return
+            except KBError as exc:
+                self._error(400, str(exc))
+                return
+            self._send(200, "application/json; charset=utf-8", webapp.to_json(data))
+
         def do_POST(self) -> None:  # noqa: N802
             url = urlparse(self.path)
+            if url.path == "/api/crosscheck":
+                length = int(self.headers.get("Content-Length") or 0)
+                if length > webapp.UPLOAD_LIMIT_BYTES:
+                    self.close_connection = True
+                    self._error(
+                        413, f"upload over the limit of {webapp.UPLOAD_LIMIT_BYTES:,} bytes"
+                    )
+                    return
+                name = urllib.parse.unquote(self.headers.get("X-Filename") or "upload.txt")
+                self._api(url.path, {}, (name, self.rfile.read(length)))
+                return
             if url.path in ("/update", "/store"):
                 self._error(403, "this endpoint is read-only: updates are refused")
                 return
@@ -327,7 +396,11 @@ def serve(
     server = ThreadingHTTPServer((host, port), make_handler(pool, settings))
     server.daemon_threads = True
     actual = server.server_address[1]
-    print(f"serving http://{host}:{actual}/query (read-only; time limit {timeout:g} s)", flush=True)
+    print(
+        f"serving http://{host}:{actual}/query (read-only; time limit {timeout:g} s); "
+        f"the web page is http://{host}:{actual}/",
+        flush=True,
+    )
     if ready is not None:
         ready.set()
     try:

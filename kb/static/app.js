@@ -1,0 +1,254 @@
+/* policykb's page for researchers: named queries, a SPARQL editor, resources with their source
+   text, actors with a small graph, and the cross-check. Plain JavaScript, no build step; the
+   only library is CodeMirror 5 (vendored under /static/vendor). */
+"use strict";
+
+const TEXT = {
+  zh: {
+    "nav.query": "查询", "nav.actor": "主体", "nav.crosscheck": "对照检查",
+    "query.named": "常用问题", "query.run": "查询", "query.free": "SPARQL 查询",
+    "query.runFree": "运行 SPARQL", "download": "下载", "rows": "条结果",
+    "resource.properties": "属性", "resource.source": "原文", "resource.related": "相关规范",
+    "resource.incoming": "被引用", "actor.norms": "职责、权限与禁止", "actor.graph": "报告与监督关系",
+    "inherited": "继承", "stated": "明示", "inferred": "推理",
+    "cc.pick": "选择地方文件", "cc.upload": "或上传 .txt / .docx", "cc.run": "对照",
+    "cc.matrix": "覆盖矩阵", "cc.provision": "中央条款", "cc.status": "覆盖情况", "cc.local": "地方措施",
+    "loading": "加载中…", "lang": "English",
+  },
+  en: {
+    "nav.query": "Query", "nav.actor": "Actor", "nav.crosscheck": "Cross-check",
+    "query.named": "Questions", "query.run": "Ask", "query.free": "SPARQL query",
+    "query.runFree": "Run SPARQL", "download": "Download", "rows": "rows",
+    "resource.properties": "Properties", "resource.source": "Source text", "resource.related": "Related norms",
+    "resource.incoming": "Referred to by", "actor.norms": "Duties, permissions and prohibitions",
+    "actor.graph": "Reporting and supervision", "inherited": "inherited", "stated": "stated", "inferred": "inferred",
+    "cc.pick": "Pick a local document", "cc.upload": "or upload .txt / .docx", "cc.run": "Cross-check",
+    "cc.matrix": "Coverage matrix", "cc.provision": "Central provision", "cc.status": "Status", "cc.local": "Local measures",
+    "loading": "Loading…", "lang": "中文",
+  },
+};
+let lang = localStorage.getItem("policykb.lang") || "zh";
+let labels = {};
+let queriesCache = null;
+const t = (key) => TEXT[lang][key] || key;
+const $ = (sel, root = document) => root.querySelector(sel);
+const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
+
+async function api(path, options) {
+  $("#status").textContent = t("loading");
+  try {
+    const response = await fetch(path, options);
+    const data = await response.json();
+    if (!response.ok) throw new Error(data.error || response.statusText);
+    return data;
+  } finally {
+    $("#status").textContent = "";
+  }
+}
+
+const DATA_BASE = "https://w3id.org/policykb/id/";
+
+function short(iri) {
+  if (labels[iri]) return labels[iri];
+  if (iri.startsWith(DATA_BASE)) return decodeURIComponent(iri.slice(DATA_BASE.length));
+  const m = iri.match(/[#/]([^#/]+)$/);
+  return m ? decodeURIComponent(m[1]) : iri;
+}
+
+function iriLink(iri) {
+  const isActor = iri.startsWith("https://w3id.org/policykb/ontology#") && /^[A-Z]/.test(iri.split("#")[1]);
+  const view = isActor ? "actor" : "resource";
+  return `<a class="iri" href="#/${view}?iri=${encodeURIComponent(iri)}" title="${esc(iri)}">${esc(short(iri))}</a>`;
+}
+
+function cell(binding, row) {
+  if (!binding) return "";
+  if (binding.type === "uri") return iriLink(binding.value);
+  return esc(binding.value);
+}
+
+/* A SPARQL JSON result as a table: labels instead of IRIs; a quote with its span opens the
+   source text with that span highlighted. */
+function resultTable(result) {
+  const vars = result.head.vars;
+  const rows = result.results.bindings;
+  const head = vars.map((v) => `<th>${esc(v)}</th>`).join("");
+  const body = rows.map((row) => {
+    const tds = vars.map((v) => {
+      if (v === "quote" && row.document && row.start && row.end) {
+        const target = row.norm ? row.norm.value : "";
+        const href = `#/resource?iri=${encodeURIComponent(target)}&doc=${encodeURIComponent(row.document.value)}&start=${row.start.value}&end=${row.end.value}`;
+        return `<td><a class="quote" href="${href}">${esc(row.quote.value)}</a></td>`;
+      }
+      return `<td>${cell(row[v], row)}</td>`;
+    }).join("");
+    return `<tr>${tds}</tr>`;
+  }).join("");
+  return `<p>${rows.length} ${t("rows")}</p><table class="results"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+}
+
+function downloads(result, name) {
+  const vars = result.head.vars;
+  const quoteCsv = (s) => `"${String(s).replace(/"/g, '""')}"`;
+  const csv = [vars.join(",")].concat(result.results.bindings.map((row) => vars.map((v) => quoteCsv(row[v] ? row[v].value : "")).join(","))).join("\r\n");
+  const csvUrl = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+  const jsonUrl = URL.createObjectURL(new Blob([JSON.stringify(result, null, 1)], { type: "application/sparql-results+json" }));
+  return `${t("download")}: <a id="dl-csv" href="${csvUrl}" download="${name}.csv">CSV</a> · <a id="dl-json" href="${jsonUrl}" download="${name}.json">JSON</a>`;
+}
+
+async function viewQuery() {
+  if (!queriesCache) queriesCache = await api("/api/queries");
+  const options = queriesCache.map((q) => `<option value="${esc(q.name)}">${esc(lang === "zh" ? q.title_zh : q.title)}</option>`).join("");
+  $("#view").innerHTML = `
+    <h2>${t("query.named")}</h2>
+    <select id="named">${options}</select>
+    <div class="params" id="params"></div>
+    <button id="ask" type="button">${t("query.run")}</button>
+    <h2>${t("query.free")}</h2>
+    <textarea id="sparql"></textarea>
+    <button id="runFree" type="button">${t("query.runFree")}</button>
+    <div id="downloads"></div><div id="results"></div>`;
+  const editor = CodeMirror.fromTextArea($("#sparql"), { mode: "application/sparql-query", lineNumbers: true });
+  const show = () => {
+    const q = queriesCache.find((x) => x.name === $("#named").value);
+    $("#params").innerHTML = q.parameters.map((p) => `<label>${esc(p.name)} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(p.description)}"></label>`).join("");
+    editor.setValue(q.sparql);
+  };
+  $("#named").addEventListener("change", show);
+  show();
+  const render = (result, name) => {
+    $("#results").innerHTML = resultTable(result);
+    $("#downloads").innerHTML = downloads(result, name);
+  };
+  $("#ask").addEventListener("click", async () => {
+    const params = new URLSearchParams({ name: $("#named").value });
+    document.querySelectorAll("[data-param]").forEach((input) => params.set("p." + input.dataset.param, input.value));
+    try { render(await api("/api/ask?" + params), $("#named").value); }
+    catch (e) { $("#results").innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+  });
+  $("#runFree").addEventListener("click", async () => {
+    try {
+      render(await api("/query", { method: "POST", headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" }, body: editor.getValue() }), "query");
+    } catch (e) { $("#results").innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+  });
+}
+
+async function sourceBlock(doc, start, end) {
+  const source = await api("/api/source?doc=" + encodeURIComponent(doc));
+  const text = source.text;
+  return `<h3>${t("resource.source")} <small>${esc(source.file)} [${start}, ${end})</small></h3>
+    <div class="source" id="source">${esc(text.slice(0, start))}<mark id="highlight">${esc(text.slice(start, end))}</mark>${esc(text.slice(end))}</div>`;
+}
+
+function graphTag(g) {
+  const name = g.split("/").pop();
+  return `<span class="tag ${esc(name)}">${esc(t(name))}</span>`;
+}
+
+async function viewResource(params) {
+  const iri = params.get("iri");
+  const r = iri ? await api("/api/resource?iri=" + encodeURIComponent(iri)) : null;
+  let doc = params.get("doc"), start = params.get("start"), end = params.get("end");
+  if (r && r.span && !start) { doc = r.span.source; start = r.span.start; end = r.span.end; }
+  const crumbs = r ? r.chain.map(iriLink).join(" › ") : "";
+  const props = r ? r.properties.map((p) => `<tr><td>${iriLink(p.p)}</td><td>${/^https?:/.test(p.o) ? iriLink(p.o) : esc(p.o)}</td><td>${graphTag(p.g)}</td></tr>`).join("") : "";
+  const related = r ? r.related.map((x) => `<li>${iriLink(x.norm)} <small>(${esc(x.how)})</small></li>`).join("") : "";
+  $("#view").innerHTML = `
+    <h2>${r ? iriLink(r.iri) : ""}</h2>
+    <div class="crumbs">${doc ? iriLink(doc) : ""}${crumbs ? " › " + crumbs : ""}</div>
+    ${doc && start !== null ? await sourceBlock(doc, Number(start), Number(end)) : ""}
+    <h3>${t("resource.properties")}</h3><table id="properties">${props}</table>
+    ${related ? `<h3>${t("resource.related")}</h3><ul>${related}</ul>` : ""}`;
+  const mark = $("#highlight");
+  if (mark) mark.scrollIntoView({ block: "center" });
+}
+
+function actorGraph(center, edges) {
+  const nodes = [...new Set(edges.flatMap((e) => [e.from, e.to]).filter((n) => n !== center))];
+  const w = 640, h = 360, cx = w / 2, cy = h / 2, radius = 140;
+  const pos = { [center]: [cx, cy] };
+  nodes.forEach((n, i) => { const a = (2 * Math.PI * i) / Math.max(nodes.length, 1); pos[n] = [cx + radius * Math.cos(a), cy + radius * Math.sin(a)]; });
+  const lines = edges.map((e) => {
+    const [x1, y1] = pos[e.from], [x2, y2] = pos[e.to];
+    const color = e.kind === "reports to" ? "#7a1414" : "#1d4ed8";
+    return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}" marker-end="url(#arrow)"><title>${esc(short(e.from))} ${esc(e.kind)} ${esc(short(e.to))}</title></line>`;
+  }).join("");
+  const labelsSvg = Object.entries(pos).map(([n, [x, y]]) => `<g><circle cx="${x}" cy="${y}" r="5" fill="${n === center ? "#7a1414" : "#555"}"></circle><text x="${x + 7}" y="${y - 6}">${esc(short(n))}</text></g>`).join("");
+  return `<svg id="actor-graph" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="14" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>${lines}${labelsSvg}</svg>
+    <p><span style="color:#7a1414">→</span> reports to · <span style="color:#1d4ed8">→</span> supervises</p>`;
+}
+
+async function viewActor(params) {
+  const iri = params.get("iri");
+  const a = await api("/api/actor?iri=" + encodeURIComponent(iri));
+  const rows = a.norms.map((n) => `<tr><td>${esc(short(n.modality))}</td><td>${iriLink(n.norm)}${n.inherited === "true" ? `<span class="tag">${t("inherited")}</span>` : ""}</td><td>${esc(n.actionText)}</td><td>${esc(n.quote)}</td></tr>`).join("");
+  $("#view").innerHTML = `<h2>${iriLink(a.iri)}</h2>
+    <h3>${t("actor.graph")}</h3>${actorGraph(a.iri, a.edges)}
+    <h3>${t("actor.norms")} (${a.norms.length})</h3><table id="actor-norms">${rows}</table>`;
+}
+
+const STATUS_CLASS = { covered: "ok", "partly covered": "part", "not covered": "none" };
+
+function matrix(result) {
+  const byProvision = {};
+  result.alignments.concat(result.omissions).forEach((a) => { if (a.provision) (byProvision[a.provision] = byProvision[a.provision] || []).push(a); });
+  const rows = result.coverage.map((row) => {
+    const items = (byProvision[row.provision] || []).map((a) => `<details><summary><span class="v-${esc(a.verdict)}">${esc(a.verdict)}</span> ${a.score.toFixed(2)} — ${esc((a.local || a.central || {}).quote || "").slice(0, 40)}</summary>
+      ${a.local ? `<blockquote>${esc(a.local.quote)} <small>[${a.local.start}, ${a.local.end})</small></blockquote>` : ""}
+      ${a.central ? `<blockquote>${esc(a.central.quote)} <small>[${a.central.start}, ${a.central.end})</small></blockquote>` : ""}
+      <small>${esc(a.reasons.join("; "))}</small></details>`).join("");
+    return `<tr class="${STATUS_CLASS[row.status]}" data-provision="${esc(row.provision)}"><td>${esc(row.label)} ${esc(row.heading)}</td><td class="status">${esc(row.status)} (${row.central_norms_covered}/${row.central_norms})</td><td>${items}</td></tr>`;
+  }).join("");
+  const counts = Object.entries(result.counts).map(([k, v]) => `${esc(k)} <b>${v}</b>`).join(", ");
+  return `<p id="cc-counts">${esc(result.local)}: ${counts}</p><h3>${t("cc.matrix")}</h3>
+    <table id="matrix"><tr><th>${t("cc.provision")}</th><th>${t("cc.status")}</th><th>${t("cc.local")}</th></tr>${rows}</table>`;
+}
+
+async function viewCrosscheck() {
+  const docs = await api("/api/local-documents");
+  $("#view").innerHTML = `<h2>${t("nav.crosscheck")}</h2>
+    <label>${t("cc.pick")} <select id="cc-doc">${docs.map((d) => `<option value="${esc(d.id)}">${esc(d.title)}</option>`).join("")}</select></label>
+    <button id="cc-run" type="button">${t("cc.run")}</button>
+    <label>${t("cc.upload")} <input id="cc-file" type="file" accept=".txt,.md,.docx"></label>
+    <div id="cc-result"></div>`;
+  const show = async (promise) => {
+    try { $("#cc-result").innerHTML = matrix(await promise); }
+    catch (e) { $("#cc-result").innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+  };
+  $("#cc-run").addEventListener("click", () => show(api("/api/crosscheck?local=" + encodeURIComponent($("#cc-doc").value))));
+  $("#cc-file").addEventListener("change", () => {
+    const file = $("#cc-file").files[0];
+    if (file) show(api("/api/crosscheck", { method: "POST", headers: { "X-Filename": encodeURIComponent(file.name) }, body: file }));
+  });
+}
+
+async function route() {
+  document.documentElement.lang = lang;
+  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
+  $("#lang").textContent = t("lang");
+  const hash = location.hash || "#/query";
+  const [path, query] = hash.slice(1).split("?");
+  const params = new URLSearchParams(query || "");
+  try {
+    if (path === "/resource") await viewResource(params);
+    else if (path === "/actor") await viewActor(params);
+    else if (path === "/crosscheck") await viewCrosscheck();
+    else await viewQuery();
+  } catch (e) {
+    $("#view").innerHTML = `<p class="error">${esc(e.message)}</p>`;
+  }
+}
+
+async function start() {
+  $("#lang").addEventListener("click", async () => {
+    lang = lang === "zh" ? "en" : "zh";
+    localStorage.setItem("policykb.lang", lang);
+    labels = await api("/api/labels?lang=" + lang);
+    route();
+  });
+  labels = await api("/api/labels?lang=" + lang);
+  window.addEventListener("hashchange", route);
+  route();
+}
+
+start();

@@ -1,0 +1,158 @@
+"""The researchers' web page, end to end in headless Chromium (Debian's, driven by Playwright)
+against a real `policykb serve` on 127.0.0.1. Screenshots of each view go to
+`tests/screenshots/` (ignored by git)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import REPO_DIR
+
+CHROMIUM = os.environ.get("POLICYKB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).parent / "screenshots"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError(f"no Chromium at {CHROMIUM}; .ci/run installs Debian's chromium")
+    pytest.skip(
+        "no Chromium here: apt-get install chromium (as .ci/run does)", allow_module_level=True
+    )
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def site(built_kb) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--kb", str(built_kb[2]), "--port", "0"],
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("serving http://127.0.0.1:"), line
+    base = line.split()[1].removesuffix("/query")
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.console_errors = []
+    page.on(
+        "console",
+        lambda m: page.console_errors.append(m.text) if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page
+    assert page.console_errors == [], page.console_errors
+    page.close()
+
+
+def _shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_headline_query_then_its_source_span(site: str, page: Any) -> None:
+    page.goto(site + "/")
+    page.wait_for_selector("#named option", state="attached")
+    assert page.locator(".CodeMirror").count() == 1  # the vendored editor, no CDN
+    page.select_option("#named", "who_reports_problems_of_top_leader")
+    page.click("#ask")
+    page.wait_for_selector("table.results tbody tr")
+    table = page.inner_text("table.results")
+    assert "领导班子成员" in table and "上级党组织" in table
+    assert "https://w3id.org" not in table  # labels, not IRIs
+    assert page.locator("#dl-csv").count() == 1 and page.locator("#dl-json").count() == 1
+    _shot(page, "query")
+
+    row = page.locator("table.results tbody tr", has_text="上级党组织").first
+    link = row.locator("a.quote")
+    quote = link.inner_text()
+    link.click()
+    page.wait_for_selector("#highlight")
+    mark = page.locator("#highlight")
+    assert "".join(mark.inner_text().split()) == "".join(quote.split())
+    assert mark.is_visible()
+    box = mark.bounding_box()
+    source_box = page.locator("#source").bounding_box()
+    assert box is not None and source_box is not None
+    assert source_box["y"] <= box["y"] <= source_box["y"] + source_box["height"]  # scrolled to
+    assert "›" in page.inner_text(".crumbs")
+    _shot(page, "resource")
+
+
+def test_free_sparql_runs_from_the_editor(site: str, page: Any) -> None:
+    page.goto(site + "/")
+    page.wait_for_selector("#named option", state="attached")
+    page.evaluate(
+        "document.querySelector('.CodeMirror').CodeMirror.setValue("
+        "'SELECT ?n WHERE { ?n a pk:Prohibition } LIMIT 3')"
+    )
+    page.click("#runFree")
+    page.wait_for_selector("table.results tbody tr")
+    assert page.locator("table.results tbody tr").count() == 3
+
+
+def test_crosscheck_view_shows_the_matrix(site: str, page: Any) -> None:
+    page.goto(site + "/#/crosscheck")
+    page.wait_for_selector("#cc-doc option", state="attached")
+    page.select_option("#cc-doc", "guangzhou-2021-baxiang-cuoshi")
+    page.click("#cc-run")
+    page.wait_for_selector("#matrix tr[data-provision]")
+    assert page.locator("#matrix tr[data-provision]").count() == 26
+    assert page.locator("#matrix tr.none").count() >= 1
+    page.locator("#matrix details summary").first.click()
+    assert page.locator("#matrix details[open] blockquote").first.is_visible()
+    _shot(page, "crosscheck")
+
+
+def test_actor_view_draws_its_graph(site: str, page: Any) -> None:
+    page.goto(site + "/#/actor?iri=https%3A%2F%2Fw3id.org%2Fpolicykb%2Fontology%23TopLeader")
+    page.wait_for_selector("#actor-graph")
+    assert page.locator("#actor-graph line").count() >= 1
+    assert page.locator("#actor-norms tr").count() >= 5
+    _shot(page, "actor")
+
+
+def test_english_is_a_click_away(site: str, page: Any) -> None:
+    page.goto(site + "/")
+    page.wait_for_selector("#named option", state="attached")
+    page.click("#lang")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_selector("#ask")
+    assert page.inner_text("#ask") == "Ask"
+    page.evaluate("localStorage.clear()")
