@@ -156,3 +156,20 @@ def test_english_is_a_click_away(site: str, page: Any) -> None:
     page.wait_for_selector("#ask")
     assert page.inner_text("#ask") == "Ask"
     page.evaluate("localStorage.clear()")
+
+
+def test_crosscheck_of_an_uploaded_file(site: str, page: Any, tmp_path: Path) -> None:
+    path = tmp_path / "规定.txt"
+    path.write_text(
+        "关于加强对一把手监督的若干规定\n\n"
+        "一、领导班子成员发现一把手存在问题的，可以向上级党组织报告。\n"
+        "二、纪委书记发现同级党委主要负责人存在问题的，可以向上级纪委报告。\n",
+        encoding="utf-8",
+    )
+    page.goto(site + "/#/crosscheck")
+    page.wait_for_selector("#cc-doc option", state="attached")
+    page.set_input_files("#cc-file", str(path))
+    page.wait_for_selector("#matrix tr[data-provision]")
+    assert "规定.txt" in page.inner_text("#cc-counts")
+    row = page.locator('#matrix tr[data-provision="provision/14"]')
+    assert "departs" in row.inner_text()
