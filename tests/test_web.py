@@ -281,3 +281,35 @@ def test_web_results_over_the_cap_are_refused(built_kb) -> None:  # type: ignore
     finally:
         process.terminate()
         process.wait(10)
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "says"),
+    [
+        ("/api/resource?iri=bad%20iri", 400, "is not an IRI"),
+        ("/api/ask?name=no_such_query", 400, "no named query"),
+        ("/api/ask?name=duties_of_actor&p.actor=%3Chttp%3A%2F%2Fx%3E%20%7D%20DROP", 400, "IRI"),
+        ("/api/ask?name=duties_of_actor&p.nosuch=1", 400, "has no parameter nosuch"),
+        ("/api/resource", 400, "missing the 'iri' parameter"),
+        ("/api/nothing", 404, "no such API call"),
+        ("/static/..%2F..%2Fpyproject.toml", 404, "no such file"),
+        ("/api/crosscheck?local=no-such-rule", 400, "no document or file"),
+    ],
+)
+def test_web_api_refuses_bad_input_with_one_message(
+    endpoint: str, path: str, status: int, says: str
+) -> None:
+    base = endpoint.removesuffix("/query")
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(base + path, timeout=30)
+    assert caught.value.code == status
+    assert says in json.loads(caught.value.read())["error"]
+
+
+def test_web_api_answers_the_headline_named_query(endpoint: str) -> None:
+    base = endpoint.removesuffix("/query")
+    url = base + "/api/ask?name=who_reports_problems_of_top_leader"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        rows = json.loads(response.read())["results"]["bindings"]
+    pairs = {(r["member"]["value"].rsplit("#")[-1], r["recipientText"]["value"]) for r in rows}
+    assert ("LeadershipMember", "上级党组织") in pairs
