@@ -328,7 +328,11 @@ def load_text_document(path: Path | str, *, doc_id: str | None = None) -> Docume
     :raises CorpusError: the file cannot be read as UTF-8 text.
     """
     path = Path(path)
-    text = read_text_file(path)
+    return text_document(path, read_text_file(path), doc_id=doc_id)
+
+
+def text_document(path: Path, text: str, *, doc_id: str | None = None) -> Document:
+    """A user's text (read from `path`, e.g. out of a .docx) as a document with no metadata."""
     meta = DocumentMeta(
         id=doc_id or path.stem,
         title=path.stem,

@@ -21,10 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kb.corpus import Corpus, Document, DocumentMeta, load_corpus, read_text_file
+from kb.corpus import Corpus, Document, load_corpus, read_text_file, text_document
 from kb.errors import CorpusError, DocumentNotFoundError
 from kb.extract import Norm, extract_norms
-from kb.normalise import infer_layout
 from kb.resources import RULES_DIR
 from kb.segment import Segment, segment_document
 
@@ -574,18 +573,7 @@ def read_local(path: Path) -> Document:
         raise CorpusError(
             f"{path}: unsupported file type {suffix!r}; give a .txt, .md or .docx file"
         )
-    meta = DocumentMeta(
-        id=re.sub(r"[^\w-]+", "-", path.stem) or "local",
-        title=path.stem,
-        issuer="unknown",
-        date="unknown",
-        level="municipal",
-        kind="regulation",
-        source_publication=str(path),
-        text_form="full text",
-        source_file=path.name,
-    )
-    return Document(meta, path, text, 0, len(text), infer_layout(text))
+    return text_document(path, text, doc_id=re.sub(r"[^\w-]+", "-", path.stem) or "local")
 
 
 def read_docx(path: Path) -> str:

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -39,3 +43,23 @@ def built_kb(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyp
     path = tmp_path_factory.mktemp("kb")
     kb, report = KnowledgeBase.build(path, progress=False)
     return kb, report, path
+
+
+@contextmanager
+def serving(kb_path: Path | str, *options: str) -> Iterator[str]:
+    """A real `policykb serve` process on 127.0.0.1 (a free port); yields its /query URL."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "kb", "serve", "--kb", str(kb_path), "--port", "0", *options],
+        cwd=REPO_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # "serving http://127.0.0.1:PORT/query …"
+        assert line.startswith("serving http://127.0.0.1:"), line
+        yield line.split()[1]
+    finally:
+        process.terminate()
+        process.wait(10)

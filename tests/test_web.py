@@ -16,40 +16,15 @@ import pytest
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
 
-from .conftest import REPO_DIR
+from .conftest import REPO_DIR, serving
 
 PREFIX = "PREFIX pk: <https://w3id.org/policykb/ontology#>\n"
 
 
 @pytest.fixture(scope="module")
 def endpoint(built_kb) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kb",
-            "serve",
-            "--kb",
-            str(built_kb[2]),
-            "--port",
-            "0",
-            "--timeout",
-            "3",
-        ],
-        cwd=REPO_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()  # "serving http://127.0.0.1:PORT/query …"
-    assert line.startswith("serving http://127.0.0.1:"), line
-    url = line.split()[1]
-    try:
+    with serving(built_kb[2], "--timeout", "3") as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def _client(url: str, query: str, fmt: str = JSON) -> SPARQLWrapper:
@@ -190,22 +165,14 @@ def test_web_a_build_while_serving_does_not_disturb_it(tmp_path) -> None:  # typ
         shutil.copy(REPO_DIR / "corpus" / name, small / name)
     kb_dir = tmp_path / "kb"
     build(kb_dir, corpus_root=small, progress=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--kb", str(kb_dir), "--port", "0"],
-        cwd=REPO_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().split()[1]
     count = PREFIX + "SELECT (COUNT(DISTINCT ?d) AS ?n) WHERE { ?d a pk:Document }"
 
-    def documents() -> int:
-        rows = _client(url, count).queryAndConvert()["results"]["bindings"]  # type: ignore[index]
-        return int(rows[0]["n"]["value"])
+    with serving(kb_dir) as url:
 
-    try:
+        def documents() -> int:
+            rows = _client(url, count).queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+            return int(rows[0]["n"]["value"])
+
         assert documents() == 2
         rebuild = subprocess.Popen(
             [sys.executable, "-m", "kb", "build", "--kb", str(kb_dir), "--no-progress"],
@@ -220,9 +187,6 @@ def test_web_a_build_while_serving_does_not_disturb_it(tmp_path) -> None:  # typ
         assert rebuild.returncode == 0
         assert set(answers) <= {2, 10}
         assert documents() == 10  # after the swap: the new knowledge base
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 def test_web_content_negotiation(endpoint: str) -> None:
@@ -250,27 +214,7 @@ def test_web_content_negotiation(endpoint: str) -> None:
 
 
 def test_web_results_over_the_cap_are_refused(built_kb) -> None:  # type: ignore[no-untyped-def]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kb",
-            "serve",
-            "--kb",
-            str(built_kb[2]),
-            "--port",
-            "0",
-            "--max-result-bytes",
-            "2000",
-        ],
-        cwd=REPO_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    url = process.stdout.readline().split()[1]
-    try:
+    with serving(built_kb[2], "--max-result-bytes", "2000") as url:
         big = urllib.parse.quote(PREFIX + "SELECT ?t WHERE { ?s pk:text ?t }")
         with pytest.raises(urllib.error.HTTPError) as info:
             urllib.request.urlopen(f"{url}?query={big}", timeout=60)
@@ -278,9 +222,6 @@ def test_web_results_over_the_cap_are_refused(built_kb) -> None:  # type: ignore
         small = urllib.parse.quote(PREFIX + "SELECT ?t WHERE { ?s pk:text ?t } LIMIT 1")
         with urllib.request.urlopen(f"{url}?query={small}", timeout=60) as response:
             assert response.status == 200
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.mark.parametrize(

@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .conftest import REPO_DIR
+from .conftest import serving
 
 CHROMIUM = os.environ.get("POLICYKB_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).parent / "screenshots"
@@ -41,22 +39,8 @@ sync_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture(scope="module")
 def site(built_kb) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kb", "serve", "--kb", str(built_kb[2]), "--port", "0"],
-        cwd=REPO_DIR,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith("serving http://127.0.0.1:"), line
-    base = line.split()[1].removesuffix("/query")
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(10)
+    with serving(built_kb[2]) as url:
+        yield url.removesuffix("/query")
 
 
 @pytest.fixture(scope="module")
