@@ -45,65 +45,57 @@ def parameters() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _lexicon() -> tuple[list[tuple[str, str]], dict[str, frozenset[str]], dict[str, str]]:
-    """Surface forms (longest first) → concept; each concept's ancestors; concept → zh label."""
-    from rdflib import RDFS, URIRef
-    from rdflib.namespace import SKOS
+def _lexicon() -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, str]]:
+    """Surface form → concept; each concept's ancestors (classes and SKOS broader concepts);
+    concept → zh label. Only the extractor's vocabularies count."""
+    from rdflib.namespace import RDFS, SKOS
 
-    from kb.ontology import labels, load_ontology
+    from kb.extract import SCHEME_LABELS
+    from kb.ontology import ancestors, labels, load_ontology
 
     forms: dict[str, str] = {}
     names: dict[str, str] = {}
-    from kb.extract import SCHEME_LABELS
-
     for label in labels():
         if not any(s.rsplit("#", 1)[-1] in SCHEME_LABELS for s in label.schemes):
-            continue  # only the extractor's vocabularies: actors, measures, sanctions …
+            continue  # actors, measures, sanctions …, not e.g. the alignment relations
         local = label.concept.rsplit("#", 1)[-1]
         names[local] = label.pref_zh or local
         for form in label.forms:
             if len(form) >= 2:
                 forms.setdefault(form, local)
-    graph = load_ontology()
-    parents: dict[str, set[str]] = {}
-    for prop in (RDFS.subClassOf, SKOS.broader):
-        for s, o in graph.subject_objects(prop):
-            if isinstance(s, URIRef) and isinstance(o, URIRef):
-                parents.setdefault(str(s).rsplit("#", 1)[-1], set()).add(str(o).rsplit("#", 1)[-1])
-    ancestors: dict[str, frozenset[str]] = {}
-    for concept in set(parents) | set(names):
-        seen: set[str] = set()
-        todo = list(parents.get(concept, ()))
-        while todo:
-            up = todo.pop()
-            if up not in seen:
-                seen.add(up)
-                todo.extend(parents.get(up, ()))
-        ancestors[concept] = frozenset(seen)
-    ordered = sorted(forms.items(), key=lambda kv: (-len(kv[0]), kv[0]))
-    return ordered, ancestors, names
+    closure = {
+        iri.rsplit("#", 1)[-1]: frozenset(up.rsplit("#", 1)[-1] for up in ups)
+        for iri, ups in ancestors(load_ontology(), (RDFS.subClassOf, SKOS.broader)).items()
+    }
+    return forms, closure, names
 
 
 def concepts_in(text: str) -> list[str]:
-    """The ontology concepts a text names, longest surface form first, each place used once."""
-    forms, _, _ = _lexicon()
+    """The ontology concepts a text names: longest surface forms placed first, each character
+    used once (so 党委主要负责人 is one 一把手, not also a 党委)."""
+    forms = _lexicon()[0]
     taken = [False] * len(text)
     found: list[str] = []
-    for form, concept in forms:
+    for form in _forms_longest_first():
         start = text.find(form)
         while start >= 0:
             end = start + len(form)
             if not any(taken[start:end]):
                 taken[start:end] = [True] * len(form)
-                found.append(concept)
+                found.append(forms[form])
             start = text.find(form, end)
     return found
 
 
+@lru_cache(maxsize=1)
+def _forms_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(_lexicon()[0], key=lambda f: (-len(f), f)))
+
+
 def related(a: str, b: str) -> bool:
     """Same concept, or one is a kind of the other (a duty of 领导班子成员 reaches 纪委书记)."""
-    _, ancestors, _ = _lexicon()
-    return a == b or b in ancestors.get(a, ()) or a in ancestors.get(b, ())
+    closure = _lexicon()[1]
+    return a == b or b in closure.get(a, ()) or a in closure.get(b, ())
 
 
 def label(concept: str) -> str:

@@ -262,23 +262,37 @@ def check_consistency(graph: Graph | None = None) -> ConsistencyReport:
     )
 
 
-def _asserted_closure(graph: Graph) -> set[tuple[str, str]]:
+def ancestors(
+    graph: Graph, predicates: Iterable[URIRef] = (RDFS.subClassOf,)
+) -> dict[str, set[str]]:
+    """Each IRI's ancestors along the asserted `predicates` (transitively), as IRI strings."""
     parents: dict[str, set[str]] = defaultdict(set)
-    for s, o in graph.subject_objects(RDFS.subClassOf):
-        if isinstance(s, URIRef) and isinstance(o, URIRef):
-            parents[str(s)].add(str(o))
-    pairs = set()
-    for cls in list(parents):
+    for predicate in predicates:
+        for s, o in graph.subject_objects(predicate):
+            if isinstance(s, URIRef) and isinstance(o, URIRef):
+                parents[str(s)].add(str(o))
+    closure = {}
+    for node in list(parents):
         seen: set[str] = set()
-        todo = list(parents[cls])
+        todo = list(parents[node])
         while todo:
-            sup = todo.pop()
-            if sup in seen:
-                continue
-            seen.add(sup)
-            todo.extend(parents.get(sup, ()))
-        pairs |= {(cls, sup) for sup in seen if sup.startswith(str(PK))}
-    return {(a, b) for a, b in pairs if a.startswith(str(PK))}
+            up = todo.pop()
+            if up not in seen:
+                seen.add(up)
+                todo.extend(parents.get(up, ()))
+        closure[node] = seen
+    return closure
+
+
+def _asserted_closure(graph: Graph) -> set[tuple[str, str]]:
+    pk = str(PK)
+    return {
+        (cls, sup)
+        for cls, sups in ancestors(graph).items()
+        if cls.startswith(pk)
+        for sup in sups
+        if sup.startswith(pk)
+    }
 
 
 # ---------------------------------------------------------------- labels
