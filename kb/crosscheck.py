@@ -16,6 +16,7 @@ import json
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -488,12 +489,11 @@ class CrossCheck:
         }
 
 
-def document_units(doc: Document, corpus: Corpus | None, rule_id: str | None = None) -> list[Unit]:
-    """The norms and measures of a document (for a report, those of the rule it describes)."""
+def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
+    """The norms and measures of a document, each attributed to the rule it belongs to (for a
+    report, the rule it describes) and with its paragraph as context."""
     tree = segment_document(doc)
     norms = extract_norms(doc, tree, corpus=corpus)
-    if rule_id is not None:
-        norms = [n for n in norms if n.attributed_to == rule_id]
     scopes = [s for s in tree.walk() if s.kind in ("paragraph", "item", "provision", "part")]
     units = []
     for norm in norms:
@@ -604,24 +604,39 @@ def crosscheck(
     >>> result.counts()["implements"] + result.counts()["refines"] > 0
     True
     """
-    index = central_index(against, corpus_root)
     path = Path(local)
     if path.suffix or path.exists():
+        index = central_index(against, corpus_root)
         doc = read_local(path)
         return crosscheck_units(doc.id, document_units(doc, None), index, doc)
+    return crosscheck_rules([local], against=against, corpus_root=corpus_root)[local]
+
+
+def crosscheck_rules(
+    rules: Iterable[str], *, against: str = CENTRAL_ID, corpus_root: str | None = None
+) -> dict[str, CrossCheck]:
+    """Cross-check corpus documents; a report's text is extracted once, however many of the
+    rules it describes are asked for."""
+    index = central_index(against, corpus_root)
     corpus = load_corpus(corpus_root)
-    meta = corpus.metas.get(local)
-    if meta is None:
-        known = ", ".join(sorted(corpus.metas))
-        raise DocumentNotFoundError(
-            f"no document or file {local!r}; give a .txt, .md or .docx path or one of: {known}"
-        )
-    holder_id = local if meta.has_text else meta.known_through
-    if holder_id is None:
-        raise CorpusError(f"{local}: has no text and no report that describes it")
-    holder = corpus.get(holder_id)
-    rule = None if meta.has_text else local
-    return crosscheck_units(local, document_units(holder, corpus, rule), index, holder)
+    units_of: dict[str, list[Unit]] = {}
+    out = {}
+    for rule in rules:
+        meta = corpus.metas.get(rule)
+        if meta is None:
+            known = ", ".join(sorted(corpus.metas))
+            raise DocumentNotFoundError(
+                f"no document or file {rule!r}; give a .txt, .md or .docx path or one of: {known}"
+            )
+        holder_id = rule if meta.has_text else meta.known_through
+        if holder_id is None:
+            raise CorpusError(f"{rule}: has no text and no report that describes it")
+        holder = corpus.get(holder_id)
+        if holder_id not in units_of:
+            units_of[holder_id] = document_units(holder, corpus)
+        units = [u for u in units_of[holder_id] if meta.has_text or u.doc_id == rule]
+        out[rule] = crosscheck_units(rule, units, index, holder)
+    return out
 
 
 # ---------------------------------------------------------------- reports
@@ -851,11 +866,10 @@ def evaluate_alignment(gold_path: Path | str, norms_gold: Path | str,
     ]
     index = central_index(CENTRAL_ID, corpus_root)
     score = AlignmentScore()
-    results: dict[str, CrossCheck] = {}
+    rules = sorted({local[entry["id"]]["attributed_to"] for entry in gold})
+    results = crosscheck_rules(rules, corpus_root=corpus_root)
     for entry in gold:
         rule = local[entry["id"]]["attributed_to"]
-        if rule not in results:
-            results[rule] = crosscheck(rule, corpus_root=corpus_root)
         found = _best_unit(entry["quote"], results[rule].alignments)
         if found is not None:
             score.matched_units += 1

@@ -231,13 +231,13 @@ def build(
 def _align(store: ox.Store, corpus: Any, root: str) -> int:
     """Cross-check every local rule against the central 意见; the verdicts and the coverage
     matrix go to their own graph, apart from what the texts state."""
-    from kb.crosscheck import CENTRAL_ID, alignment_triples, crosscheck, local_rules
+    from kb.crosscheck import CENTRAL_ID, alignment_triples, crosscheck_rules, local_rules
 
     if CENTRAL_ID not in {d.id for d in corpus}:
         return 0
     quads = []
-    for rule in local_rules(corpus):
-        for t in alignment_triples(crosscheck(rule, corpus_root=root)):
+    for result in crosscheck_rules(local_rules(corpus), corpus_root=root).values():
+        for t in alignment_triples(result):
             quads.append(ox.Quad(t.subject, t.predicate, t.object, ALIGNMENT_GRAPH))
     store.extend(quads)
     return len(quads)
