@@ -61,7 +61,7 @@ function iriLink(iri) {
   return `<a class="iri" href="#/${view}?iri=${encodeURIComponent(iri)}" title="${esc(iri)}">${esc(short(iri))}</a>`;
 }
 
-function cell(binding, row) {
+function cell(binding) {
   if (!binding) return "";
   if (binding.type === "uri") return iriLink(binding.value);
   return esc(binding.value);
@@ -80,7 +80,7 @@ function resultTable(result) {
         const href = `#/resource?iri=${encodeURIComponent(target)}&doc=${encodeURIComponent(row.document.value)}&start=${row.start.value}&end=${row.end.value}`;
         return `<td><a class="quote" href="${href}">${esc(row.quote.value)}</a></td>`;
       }
-      return `<td>${cell(row[v], row)}</td>`;
+      return `<td>${cell(row[v])}</td>`;
     }).join("");
     return `<tr>${tds}</tr>`;
   }).join("");
