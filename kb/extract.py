@@ -76,7 +76,7 @@ SUBJECT_GLUE = (
         "）",
         "其",
         "及其",
-        # places before an organ: 县纪委监委, 全市纪检监察机关
+        # places before an organ: 县纪委监委, 全市纪检监察机关, 区直单位
         "省",
         "市",
         "县",
@@ -88,6 +88,17 @@ SUBJECT_GLUE = (
         "全市",
         "全区",
         "全县",
+        "市直",
+        "县直",
+        "区直",
+        # levels of office before a cadre: 县级分管领导, 科级“一把手”
+        "省级",
+        "市级",
+        "县级",
+        "乡级",
+        "厅级",
+        "处级",
+        "科级",
     }
 )
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
@@ -108,6 +119,7 @@ LEADING_ADVERBS = {
     "并",
     "重点",
     "积极",
+    "充分",
     "认真",
     "全面",
     "进一步",
@@ -130,6 +142,21 @@ GOVERNED_VERB_STOPS = {
     "，",
 }
 TEXT_KINDS_NORMATIVE = {"paragraph", "item"}
+# Place names before an organ (石鼓区纪委监委, 衡阳市衡东县纪委监委), however jieba cuts them.
+PLACE_NAMES = re.compile(r"([\u4e00-\u9fff]{1,4}[省市县区州盟旗镇乡])+")
+# A clause that dates a report's sentence as news: a point in time (日前，…; 今年5月，…), or the
+# period a report sums up (近年来，…).
+POINT_IN_TIME = re.compile(
+    r"近日|日前|近期|前不久|(今年|去年|\d{4}年)?\d{1,2}月(\d{1,2}日)?(初|底|中旬|上旬|下旬)?"
+)
+NEWS_TIME = re.compile(f"近年来|{POINT_IN_TIME.pattern}")
+# The longest clause that may open a report paragraph before its subject (今年以来，).
+TIME_OPENER_MAX = 6
+# Words ending in 后 / 时 that are adverbs, not the close of a 收到…后 condition.
+TIME_ADVERBS = {"今后", "以后", "此后", "然后", "随后", "最后", "前后", "先后", "落后", "滞后"}
+TIME_ADVERBS |= {"同时", "及时", "适时", "随时", "按时", "准时", "平时", "届时", "有时", "当时"}
+# Rule labels whose words are verbs or adverbs that jieba must keep whole.
+VERB_LABELS = {"IMPERATIVE", "ADVERB"}
 
 
 @dataclass(frozen=True)
@@ -367,6 +394,12 @@ class NormExtractor:
                 jieba.suggest_freq((prep, word), tune=True)
         rules = load_token_rules()
         _split_modal_compounds(rules)
+        for rule in rules:
+            if rule.label in VERB_LABELS:
+                # A rule's verb must be one jieba token (用好, not 用 + 好党纪…) for it to match.
+                for word in _single_token_words(rule.pattern) or []:
+                    if len(word) >= 2:
+                        jieba.add_word(word)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
         patterns = [
@@ -426,15 +459,85 @@ class NormExtractor:
         attribution = attribute or (lambda scope: doc.id)
         # One spaCy pass over the whole clean text; sentences are views on it.
         whole = self.analyse(doc.normalised.text)
-        for scope in _scopes(tree, regulation=doc.meta.kind == "regulation"):
-            norms.extend(self._extract_scope(doc, scope, attribution(scope), whole))
+        regulation = doc.meta.kind == "regulation"
+        section_of = {
+            seg.iri: child
+            for child in tree.children
+            if child.kind == "section"
+            for seg in child.walk()
+        }
+        section: Segment | None = None
+        subject: tuple[Mention, ...] = ()
+        # An interpretation's sections explain parts of another text: the actor a section opens
+        # with is its topic, not the agent of what follows.
+        described = doc.meta.kind not in ("regulation", "interpretation")
+        for scope in _scopes(tree, regulation=regulation):
+            if described and section_of.get(scope.iri) is not section:
+                # A report's section speaks of one actor: the one its heading names
+                # (石鼓区纪委监委：) or its first paragraph opens with, until another is named.
+                section = section_of.get(scope.iri)
+                subject = self._section_subject(doc, section, scope, whole) if section else ()
+            norms.extend(self._extract_scope(doc, scope, attribution(scope), whole, subject))
         return norms
 
+    def _section_subject(
+        self, doc: Document, section: Segment, lead: Segment, whole: _Sentence
+    ) -> tuple[Mention, ...]:
+        """The actor a report section is about: named by its heading (X：) or as the subject
+        of a sentence of its first paragraph (近年来，X认真履行…), not of a copula (X是…)."""
+        found: list[tuple[Mention, ...]] = []
+        heading = next((c for c in section.children if c.kind == "heading"), None)
+        if heading is not None and heading.text.rstrip().endswith(("：", ":")):
+            an = whole.view(heading.clean_start, heading.clean_end)
+            end = len(an.text.rstrip().rstrip("：:"))
+            actors = _zone_actors(an, 0, end)
+            if actors and max(a.end for a, _ in actors) == end:
+                found.append(self._mentions(doc, heading.clean_start, an, actors))
+        sentence = next(iter(lead.find("sentence")), None)
+        if sentence is not None:
+            an = whole.view(sentence.clean_start, sentence.clean_end)
+            clauses = [
+                (c.clean_start - sentence.clean_start, c.clean_end - sentence.clean_start)
+                for c in sentence.children
+            ] or [(0, len(an.text))]
+            if POINT_IN_TIME.fullmatch(an.text[: clauses[0][1]].rstrip("，,：: ")):
+                return (
+                    found[-1] if found else ()
+                )  # 日前，X带队调研: an event, not the section's agent
+            for c_start, c_end in clauses[:2]:
+                actors = _zone_actors(an, c_start, c_end)
+                after = _skip_actor_zone(an, c_start, c_end)
+                if actors and not an.marks_in("DESCRIPTIVE", c_start, min(after + 2, c_end)):
+                    found.append(self._mentions(doc, sentence.clean_start, an, actors))
+                if actors or c_end - c_start > TIME_OPENER_MAX:
+                    break  # only a short opener (近年来，) may stand before the subject
+        return found[-1] if found else ()
+
+    @staticmethod
+    def _mentions(
+        doc: Document, base: int, an: _Sentence, actors: list[tuple[_Ent, str | None]]
+    ) -> tuple[Mention, ...]:
+        out = []
+        for ent, level in actors:
+            a, b = doc.normalised.snap(base + ent.start, base + ent.end)
+            out.append(
+                Mention(
+                    ent.concept, doc.normalised.text[a:b], *doc.normalised.raw_span(a, b), level
+                )
+            )
+        return tuple(out)
+
     def _extract_scope(
-        self, doc: Document, scope: Segment, attributed_to: str, whole: _Sentence
+        self,
+        doc: Document,
+        scope: Segment,
+        attributed_to: str,
+        whole: _Sentence,
+        subject: tuple[Mention, ...] = (),
     ) -> list[Norm]:
         regulation = doc.meta.kind == "regulation"
         state = _ScopeState(
+            bearers=subject,
             regulation_like=regulation,
             reported=not regulation,
             in_provision=scope.kind == "provision",
@@ -469,6 +572,9 @@ class NormExtractor:
         narrative = an.marks_in("NARRATIVE", 0, first_end)
         if state.reported:  # 提出了…: a report introducing measures, not narration
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
+        opener = an.text[:first_end].rstrip("，,：: ")
+        if state.reported and NEWS_TIME.fullmatch(opener) and "提出" not in an.text:
+            return norms  # 近日，X印发…: an event, not a measure the rule provides
         if an.marks_in("REPORTED_SPEECH", 0, first_end) or narrative:
             return norms  # someone's words, or narration of the past
         if an.text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
@@ -500,7 +606,14 @@ class NormExtractor:
         chain_condition: Condition | None = None  # a condition opening a chain covers it up to ；
         sanction_chain: list[tuple[Norm, int]] = []  # the sanction just linked, to extend
         sentence_bearers: tuple[Mention, ...] = ()
+        bearers_before = state.bearers
+        first_break = min((an.text.find(b) for b in CLAUSE_BREAK if b in an.text), default=-1)
+        enumeration = state.reported and "提出" in an.text[:first_break]
         for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
+            if enumeration and number > 1 and an.text[clauses[number - 2][1] - 1] in CLAUSE_BREAK:
+                # A report's …提出A；B；C lists measures: a subject named in one item is not
+                # the next item's.
+                sentence_bearers, state.bearers = (), bearers_before
             end = c_end
             while end > c_start and an.text[end - 1] in "，；：。！？,;:":
                 end -= 1
@@ -646,7 +759,7 @@ class NormExtractor:
             q_start = (
                 clause.bearer_start
                 if clause.bearers
-                else (clause.condition[0] if clause.condition else c_start)
+                else (clause.condition[0] if clause.condition else clause.quote_start or c_start)
             )
             q_start = min(q_start, a_start)
             if quote_from is not None:
@@ -704,6 +817,7 @@ class _Clause:
     imperative: bool = False
     verb_at: int = 0
     required: bool = False  # 要求X…: what follows is required of X
+    quote_start: int | None = None  # where the quote starts when an introduction is left out
     ends_scope: bool = False
 
 
@@ -716,8 +830,11 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         return clause
     # The deontic marker: the first modal token (不 before it negates an obligation).
     modal_pos: tuple[int, int] | None = None
+    inside = [(x.start, x.end) for x in an.ents_in(["ACTOR"], start, end)]
     for label in MODALITIES:
         for s, e, _ in an.marks_in(label, start, end):
+            if any(a <= s and e <= b for a, b in inside):
+                continue  # 负责 in 有关负责同志 names an actor; it binds no one
             if modal_pos is None or s < modal_pos[0]:
                 modal_pos, clause.modal = (s, e), label
     if modal_pos is not None and clause.modal == "OBLIGATION":
@@ -768,7 +885,10 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         for verb in ("强化", "加强", "发挥"):
             if an.text.startswith(verb, start):
                 agents = _actors_after_marker(an, start + len(verb), zone_end)
-                if agents and an.text[agents[-1][0].end : agents[-1][0].end + 1] in ("对", "在"):
+                after = agents[-1][0].end if agents else 0
+                while after < zone_end and an.text[after] in QUOTE_MARKS:
+                    after += 1  # 强化上级“一把手”对…: past the closing quote
+                if agents and an.text[after : after + 1] in ("对", "在"):
                     subject_actors = agents
                 break
     if subject_actors:
@@ -790,6 +910,15 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     for connective in REPORT_CONNECTIVES:  # 提出了建立…: the measure starts after the connective
         if an.text.startswith(connective, a_start):
             a_start += len(connective)
+            break
+    title_end = an.text.find("》", a_start, end) + 1
+    for verb in INTRODUCING_VERBS if title_end else ():
+        # 《十项措施》提出了建立…: the rule's measure starts after the verb that introduces it,
+        # and so does its quote.
+        if an.text.startswith(verb, title_end):
+            a_start = title_end + len(verb)
+            a_start += an.text.startswith("了", a_start)
+            clause.quote_start = a_start
             break
     clause.action = (a_start, end)
     verb_at = a_start
@@ -821,7 +950,8 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     )
     clause.imperative = (
         bool(lead and lead[0][0] == verb_at)
-        or (prep_first and measure_later)  # 并向市委专题报告, 提交…审核
+        or (prep_first and (measure_later or bool(lead)))  # 并向市委专题报告, 向X发放…
+        or (verb_at > a_start and measure_later)  # 带头到…接受警示教育
         or an.text.startswith("由", clause.verb_at)
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
         or clause.required
@@ -979,6 +1109,19 @@ def _condition_frame(
         ):  # 发现… without 的: up to an adverb, a 向
             stop = _first_of(an, ["ADVERB", "RECIPIENT_PREP"], o_end, limit)
             return (o_start, stop if stop is not None else limit)
+    # 对…问题，V… / 对于…的单位“一把手”，V…: a clause that is only the 对-phrase names the case
+    # the next clause deals with.
+    if (
+        modal_pos is None
+        and an.text[end : end + 1] in "，,"
+        and any(an.text[m[0] : m[1]] in ("对", "对于") for m in opens if m[0] == start)
+        and not any(
+            "的" not in an.text[m[1] : end] for m in an.marks_in("IMPERATIVE", start + 1, end)
+        )
+        and not any(t.text in GOVERNED_VERB_STOPS for t in an.tokens_in(start + 1, end))
+        and not any(e.end == end for e in an.ents_in(["MEASURE", "SANCTION"], start, end))
+    ):
+        return (start, end)
     # …的由X…: the case, then who deals with it (排名靠后的由…进行约谈提醒).
     by = an.text.find("的由", start, limit)
     if by >= 0:
@@ -989,6 +1132,15 @@ def _condition_frame(
             return (start, c_end)
         if c_end - head <= 4:
             return (head, c_end)
+    # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
+    last = an.tokens_in(start, end)[-1:] if modal_pos is None else []
+    if (
+        last
+        and last[0].text.endswith(("后", "时"))
+        and last[0].text not in TIME_ADVERBS
+        and an.text[end : end + 1] in "，,"
+    ):
+        return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
     if modal_pos is None and an.text[start:end].endswith("的"):
@@ -1098,11 +1250,23 @@ def _zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | 
     pos = start
     for ent in actors:
         gap = an.tokens_in(pos, ent.start)
-        if not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap):
+        if not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap) and not (
+            _is_place(an, gap, pos, ent.start)
+        ):
             break
         kept.append(ent)
         pos = ent.end
     return _heads(an, kept)
+
+
+def _is_place(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
+    """Whether `[start, end)` is a place name (丰城区, 衡阳市衡东县): words no rule or label
+    knows, ending in a place suffix."""
+    if not PLACE_NAMES.fullmatch(an.text[start:end]):
+        return False
+    known = {m[0] for spans in an.marks.values() for m in spans if start <= m[0] < end}
+    known |= {e.start for e in an.ents if start <= e.start < end}
+    return not any(t.start in known and t.text not in SUBJECT_GLUE for t in gap)
 
 
 def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:

@@ -21,6 +21,14 @@ def test_evaluate_yijian_meets_the_acceptance_figures(report: Report) -> None:
     assert scores["sanction"].f1 >= 0.90
 
 
+@pytest.mark.parametrize(
+    "doc_id",
+    ["guangzhou-2020-ruogan-jiedu", "guangzhou-2021-baxiang-jiedu", "hengyang-2020-jiandu-baodao"],
+)
+def test_evaluate_local_documents_meet_the_acceptance_figure(report: Report, doc_id: str) -> None:
+    assert report.by_document[doc_id]["bearer+modality+action"].f1 >= 0.85
+
+
 def test_evaluate_every_gold_quote_is_found(report: Report) -> None:
     assert not [e for e in report.errors if e.startswith("[gold-quote-not-found]")]
 
