@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import accumulate
 from typing import Any
 
 from kb.corpus import Corpus, Document
@@ -311,62 +312,183 @@ class _Ent:
 
 
 @dataclass
+class _Analysis:
+    """A whole text analysed once: jieba's words, entities and rule matches, by character
+    offsets. Sentences are views on it."""
+
+    text: str
+    words: list[str]
+    offsets: list[int]  # where each word starts
+    ents: list[_Ent]
+    marks: dict[str, list[tuple[int, int, str]]]  # label → (start, end, rule id)
+
+    def view(self, start: int, end: int) -> _Sentence:
+        """The part `[start, end)` of the text, with offsets relative to `start`."""
+        words, offsets = self.words, self.offsets
+        tokens, token_starts, token_ends = [], [], []
+        for k in range(bisect_left(offsets, start), bisect_left(offsets, end)):
+            a = offsets[k] - start
+            b = a + len(words[k])
+            if b > end - start:
+                break
+            tokens.append(_Tok(words[k], a, b))
+            token_starts.append(a)
+            token_ends.append(b)
+        keys = self._ent_starts
+        ents = [
+            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
+            for e in self.ents[bisect_left(keys, start) : bisect_left(keys, end)]
+            if e.end <= end
+        ]
+        marks = {}
+        for label, spans in self.marks.items():
+            keys = self.mark_starts[label]
+            lo, hi = bisect_left(keys, start), bisect_left(keys, end)
+            if lo < hi:
+                marks[label] = [(a - start, b - start, r) for a, b, r in spans[lo:hi] if b <= end]
+        return _Sentence(self.text[start:end], tokens, ents, marks, token_starts, token_ends)
+
+    @cached_property
+    def _ent_starts(self) -> list[int]:
+        return [e.start for e in self.ents]
+
+    @cached_property
+    def mark_starts(self) -> dict[str, list[int]]:
+        """Sorted start offsets of each label's marks, for bisection."""
+        return {label: [m[0] for m in spans] for label, spans in self.marks.items()}
+
+
+@dataclass
 class _Sentence:
-    """A sentence analysed once: tokens, entities and rule matches, by character offsets."""
+    """A sentence analysed: tokens, entities and rule matches, by character offsets."""
 
     text: str
     tokens: list[_Tok]
     ents: list[_Ent]
     marks: dict[str, list[tuple[int, int, str]]]  # label → (start, end, rule id)
+    token_starts: list[int] = field(default_factory=list, repr=False)
+    token_ends: list[int] = field(default_factory=list, repr=False)
+    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def view(self, start: int, end: int) -> _Sentence:
-        """The part `[start, end)` of an analysed text, with offsets relative to `start`."""
-
-        def window(items: list[Any], keys: list[int]) -> list[Any]:
-            return items[bisect_left(keys, start) : bisect_left(keys, end)]
-
-        starts = self._starts
-        tokens = [
-            _Tok(t.text, t.start - start, t.end - start)
-            for t in window(self.tokens, starts["tokens"])
-            if t.end <= end
-        ]
-        ents = [
-            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
-            for e in window(self.ents, starts["ents"])
-            if e.end <= end
-        ]
-        marks = {
-            label: [
-                (a - start, b - start, r) for a, b, r in window(spans, starts[label]) if b <= end
-            ]
-            for label, spans in self.marks.items()
-        }
-        return _Sentence(self.text[start:end], tokens, ents, marks)
+    def __post_init__(self) -> None:
+        if self.tokens and not self.token_starts:
+            self.token_starts = [t.start for t in self.tokens]
+            self.token_ends = [t.end for t in self.tokens]
 
     @cached_property
-    def _starts(self) -> dict[str, list[int]]:
-        """Sorted start offsets of tokens, entities and each label's marks, for bisection."""
-        out = {label: [m[0] for m in spans] for label, spans in self.marks.items()}
-        out["tokens"] = [t.start for t in self.tokens]
-        out["ents"] = [e.start for e in self.ents]
-        return out
+    def level_spans(self) -> set[tuple[int, int]]:
+        return {(e.start, e.end) for e in self.ents if e.label == "LEVEL"}
+
+    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
+    # marks are sorted by start. Lookups bisect instead of scanning the sentence.
+    @cached_property
+    def _ent_starts(self) -> list[int]:
+        return [e.start for e in self.ents]
 
     def marks_in(self, label: str, start: int, end: int) -> list[tuple[int, int, str]]:
-        return [m for m in self.marks.get(label, []) if start <= m[0] and m[1] <= end]
+        spans = self.marks.get(label)
+        if not spans:
+            return []
+        key = ("mark starts", label)
+        keys = self.memo.get(key)
+        if keys is None:
+            keys = self.memo[key] = [m[0] for m in spans]
+        return [m for m in spans[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
 
     def ents_in(self, labels: Iterable[str], start: int, end: int) -> list[_Ent]:
-        wanted = set(labels)
-        return [e for e in self.ents if e.label in wanted and start <= e.start and e.end <= end]
+        keys = self._ent_starts
+        return [
+            e
+            for e in self.ents[bisect_left(keys, start) : bisect_left(keys, end)]
+            if e.label in labels and e.end <= end
+        ]
 
     def token_at(self, pos: int) -> _Tok | None:
-        for tok in self.tokens:
-            if tok.start == pos:
-                return tok
-        return None
+        keys = self.token_starts
+        k = bisect_left(keys, pos)
+        return self.tokens[k] if k < len(keys) and keys[k] == pos else None
 
     def tokens_in(self, start: int, end: int) -> list[_Tok]:
-        return [t for t in self.tokens if start <= t.start and t.end <= end]
+        return self.tokens[
+            bisect_left(self.token_starts, start) : bisect_right(self.token_ends, end)
+        ]
+
+
+ENTITY_RULER = "ontology_entity_ruler"
+
+
+def _entity_rows(doc: Any) -> list[tuple[int, int, int, int]]:
+    """(label, first token, end token, entity id) of each entity of a Doc, from its arrays."""
+    import numpy
+    from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
+
+    table = doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID])
+    if not len(table):
+        return []
+    starts = numpy.flatnonzero(table[:, 0] == 3)
+    breaks = numpy.append(numpy.flatnonzero(table[:, 0] != 1), len(table))
+    ends = breaks[numpy.searchsorted(breaks, starts + 1)]
+    return list(
+        zip(
+            table[starts, 1].tolist(),
+            starts.tolist(),
+            ends.tolist(),
+            table[starts, 2].tolist(),
+            strict=True,
+        )
+    )
+
+
+def _register_entity_ruler() -> None:
+    """spaCy's EntityRuler, set to annotate a document that has no entities yet.
+
+    Before it keeps a match, the stock ruler looks at every token of the match for an entity set
+    earlier, building a Token object each time; with nothing set earlier that check cannot fail,
+    and it cost more than the matching. Matches are chosen as the stock ruler chooses them, with
+    ties between labels broken by name rather than by hash order.
+    """
+    import numpy
+    from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
+    from spacy.language import Language
+    from spacy.pipeline import EntityRuler
+    from spacy.tokens import Doc
+
+    if Language.has_factory(ENTITY_RULER):
+        return
+
+    class OntologyEntityRuler(EntityRuler):
+        def match(self, doc: Doc) -> list[tuple[int, int, int]]:
+            # Longest first, then leftmost, as the stock ruler; a span that two labels claim
+            # (诫勉 is a measure and a sanction) goes to the first label by name, where the stock
+            # ruler leaves it to the order of a hash set, which moves with token positions.
+            strings = doc.vocab.strings
+            return sorted(super().match(doc), key=lambda m: (m[1] - m[2], m[1], strings[m[0]]))
+
+        def set_annotations(self, doc: Doc, matches: list[tuple[int, int, int]]) -> None:
+            if doc.has_annotation("ENT_IOB") or self.overwrite:
+                super().set_annotations(doc, matches)
+                return
+            # IOB, label and id per token, written in one array: the same entities the stock
+            # ruler sets, without a Span or Token object per match.
+            n = len(doc)
+            iob, types, ids = [2] * n, [0] * n, [0] * n  # 2: O, outside any entity
+            strings = doc.vocab.strings
+            seen: set[int] = set()
+            for match_id, start, end in matches:
+                if start in seen or end - 1 in seen:  # the stock ruler tests both boundaries
+                    continue
+                label, ent_id = self._ent_ids.get(match_id, (match_id, ""))
+                width = end - start
+                iob[start:end] = [3] + [1] * (width - 1)  # B, then I
+                types[start:end] = [strings.add(label) if isinstance(label, str) else label] * width
+                ids[start:end] = [strings.add(ent_id) if ent_id else 0] * width
+                seen.update(range(start, end))
+            table = numpy.array([iob, types, ids], dtype="uint64").T
+            doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID], numpy.ascontiguousarray(table))  # type: ignore[arg-type]
+
+    @Language.factory(ENTITY_RULER, default_config={"phrase_matcher_attr": None})
+    def make_ruler(nlp: Language, name: str, phrase_matcher_attr: str | None) -> EntityRuler:
+        return OntologyEntityRuler(nlp, name, phrase_matcher_attr=phrase_matcher_attr)
 
 
 class NormExtractor:
@@ -401,7 +523,8 @@ class NormExtractor:
                     if len(word) >= 2:
                         jieba.add_word(word)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
-        ruler = self.nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+        _register_entity_ruler()
+        ruler = self.nlp.add_pipe(ENTITY_RULER, config={"phrase_matcher_attr": "ORTH"})
         patterns = [
             {"label": label, "pattern": form, "id": concept} for label, form, concept in label_forms
         ]
@@ -425,20 +548,32 @@ class NormExtractor:
 
     # ------------------------------------------------------------------ analysis
 
-    def analyse(self, text: str) -> _Sentence:
-        """Tokens, entities and rule matches of one sentence."""
-        from spacy.attrs import IDX, LENGTH
+    def analyse(self, text: str) -> _Analysis:
+        """Words, entities and rule matches of a text."""
+        import jieba
+        from spacy.tokens import Doc
 
-        doc = self.nlp(text)
-        # Offsets as one array: creating a Token object per token costs more than the rules.
-        tokens = [_Tok(text[i : i + n], i, i + n) for i, n in doc.to_array([IDX, LENGTH]).tolist()]
-        ents = [
-            _Ent(e.label_, f"{PK}{e.ent_id_}", e.start_char, e.end_char, e.text) for e in doc.ents
-        ]
+        # The jieba segmenter's words become the Doc as they are: they tile the text, so no
+        # whitespace needs reconciling (spaCy's own zh tokenizer spends a fifth of its time so).
+        words = jieba.lcut(text)
+        doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
+        for _, component in self.nlp.pipeline:
+            doc = component(doc)
+        offsets = list(accumulate(map(len, words), initial=0))
+        offsets.pop()
+        # Entities read from the token array and mapped to characters through the word
+        # offsets: doc.ents and a Span's characters would build a Token object per word.
+        strings = self.nlp.vocab.strings
+        bounds = [*offsets, len(text)]
+        ents = []
+        for label_key, first, last, ent_id in _entity_rows(doc):
+            a, b = bounds[first], bounds[last]
+            ents.append(_Ent(strings[label_key], f"{PK}{strings[ent_id]}", a, b, text[a:b]))
         marks: dict[str, list[tuple[int, int, str]]] = {}
-        for tok in tokens:
-            for label, rule_id in self.token_rules.get(tok.text, ()):
-                marks.setdefault(label, []).append((tok.start, tok.end, rule_id))
+        token_rules = self.token_rules
+        for word, at in zip(words, offsets, strict=True):
+            for label, rule_id in token_rules.get(word, ()):
+                marks.setdefault(label, []).append((at, at + len(word), rule_id))
         for match_id, start, end in self.matcher(doc) if len(self.matcher) else ():
             rule_id = self.nlp.vocab.strings[match_id]
             span = doc[start:end]
@@ -447,7 +582,7 @@ class NormExtractor:
             )
         for spans in marks.values():
             spans.sort()
-        return _Sentence(text, tokens, ents, marks)
+        return _Analysis(text, words, offsets, ents, marks)
 
     # ------------------------------------------------------------------ extraction
 
@@ -481,7 +616,7 @@ class NormExtractor:
         return norms
 
     def _section_subject(
-        self, doc: Document, section: Segment, lead: Segment, whole: _Sentence
+        self, doc: Document, section: Segment, lead: Segment, whole: _Analysis
     ) -> tuple[Mention, ...]:
         """The actor a report section is about: named by its heading (X：) or as the subject
         of a sentence of its first paragraph (近年来，X认真履行…), not of a copula (X是…)."""
@@ -493,7 +628,7 @@ class NormExtractor:
             actors = _zone_actors(an, 0, end)
             if actors and max(a.end for a, _ in actors) == end:
                 found.append(self._mentions(doc, heading.clean_start, an, actors))
-        sentence = next(iter(lead.find("sentence")), None)
+        sentence = next(iter(_sentences(lead)), None)
         if sentence is not None:
             an = whole.view(sentence.clean_start, sentence.clean_end)
             clauses = [
@@ -532,7 +667,7 @@ class NormExtractor:
         doc: Document,
         scope: Segment,
         attributed_to: str,
-        whole: _Sentence,
+        whole: _Analysis,
         subject: tuple[Mention, ...] = (),
     ) -> list[Norm]:
         regulation = doc.meta.kind == "regulation"
@@ -544,7 +679,7 @@ class NormExtractor:
         )
         norms: list[Norm] = []
         provision = scope.iri if scope.kind == "provision" else None
-        sentences = scope.find("sentence")
+        sentences = _sentences(scope)
         if scope.kind in ("provision", "item") and sentences:
             sentences = sentences[1:]  # the heading sentence sums the provision or item up
         elif scope.kind == "part" and not sentences:
@@ -1242,10 +1377,17 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
 
 def _zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
     """Actors of the subject zone, up to the first preposition or verb that is not a conjunction."""
+    key = ("zone", start, end)
+    if key not in an.memo:  # a clause asks for its subject zone several times
+        an.memo[key] = _find_zone_actors(an, start, end)
+    return list(an.memo[key])
+
+
+def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
     actors = an.ents_in(["ACTOR"], start, end)
     if not actors:
         return []
-    levels = {(e.start, e.end) for e in an.ents if e.label == "LEVEL"}
+    levels = an.level_spans
     kept: list[_Ent] = []
     pos = start
     for ent in actors:
@@ -1342,6 +1484,23 @@ def _shared_bigrams(a: str, b: str) -> int:
     grams_a = {a[i : i + 2] for i in range(len(a) - 1)}
     grams_b = {b[i : i + 2] for i in range(len(b) - 1)}
     return len({g for g in grams_a & grams_b if all("\u4e00" <= ch <= "\u9fff" for ch in g)})
+
+
+def _sentences(segment: Segment) -> list[Segment]:
+    """The sentences in a segment, in order, without walking down into their clauses."""
+    if segment.kind == "sentence":
+        return [segment]
+    out: list[Segment] = []
+
+    def visit(seg: Segment) -> None:
+        for child in seg.children:
+            if child.kind == "sentence":
+                out.append(child)
+            else:
+                visit(child)
+
+    visit(segment)
+    return out
 
 
 def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from kb.corpus import Corpus, Document, load_text_document
-from kb.extract import Norm, extract_norms, load_token_rules
+from kb.extract import Norm, default_extractor, extract_norms, load_token_rules
 from kb.segment import Segment, segment_document
 
 from .conftest import TESTS_DIR
@@ -134,3 +134,38 @@ def test_extract_rules_load_and_validate(tmp_path: Path) -> None:
     rules = load_token_rules()
     assert len({r.id for r in rules}) == len(rules) > 10
     assert {"OBLIGATION", "PROHIBITION", "PERMISSION", "CONDITION_OPEN"} <= {r.label for r in rules}
+
+
+def test_ontology_entity_ruler_sets_what_spacys_entity_ruler_sets(corpus: Corpus) -> None:
+    """The faster ruler must be a drop-in: the same entities and ids on every document, and the
+    same labels except where two labels claim one span (then the first by name, every time)."""
+    import spacy
+
+    extractor = default_extractor()
+    stock = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+    stock_ruler = stock.add_pipe("entity_ruler", config={"phrase_matcher_attr": "ORTH"})
+    stock_ruler.add_patterns(  # type: ignore[attr-defined]
+        [{"label": label, "pattern": form, "id": c} for label, form, c in extractor.label_forms]
+    )
+    for doc in corpus:
+        ours = extractor.nlp(doc.clean_text)
+        theirs = stock(doc.clean_text)
+        assert [(e.start, e.end, e.ent_id_) for e in ours.ents] == [
+            (e.start, e.end, e.ent_id_) for e in theirs.ents
+        ]
+        for mine, stock_ent in zip(ours.ents, theirs.ents, strict=True):
+            claims = sorted(
+                label
+                for label, form, concept in extractor.label_forms
+                if form == mine.text and f"{concept}" == mine.ent_id_.rsplit("#", 1)[-1]
+            )
+            if len(claims) > 1:
+                assert mine.label_ == claims[0]
+            else:
+                assert mine.label_ == stock_ent.label_
+        assert len(ours.ents) > 100
+        # The analysis reads the entities from the token arrays: the same ones, by character.
+        analysis = extractor.analyse(doc.clean_text)
+        assert [(e.start, e.end, e.label) for e in analysis.ents] == [
+            (e.start_char, e.end_char, e.label_) for e in ours.ents
+        ]
