@@ -44,6 +44,7 @@ SCHEME_LABELS = {
     "CadreRankScheme": "RANK",
 }
 MODALITIES = ("OBLIGATION", "PROHIBITION", "PERMISSION", "ENCOURAGEMENT")
+ACTOR = ("ACTOR",)
 # Words that qualify an actor and must stay separate jieba tokens (各级党委 → 各级 党委).
 QUALIFIERS = (
     "各级",
@@ -324,16 +325,11 @@ class _Analysis:
 
     def view(self, start: int, end: int) -> _Sentence:
         """The part `[start, end)` of the text, with offsets relative to `start`."""
-        words, offsets = self.words, self.offsets
-        tokens, token_starts, token_ends = [], [], []
-        for k in range(bisect_left(offsets, start), bisect_left(offsets, end)):
-            a = offsets[k] - start
-            b = a + len(words[k])
-            if b > end - start:
-                break
-            tokens.append(_Tok(words[k], a, b))
-            token_starts.append(a)
-            token_ends.append(b)
+        bounds = self.bounds
+        lo, hi = bisect_left(bounds, start), bisect_right(bounds, end) - 1  # words inside
+        token_starts = [o - start for o in bounds[lo:hi]]
+        token_ends = [o - start for o in bounds[lo + 1 : hi + 1]]
+        tokens = list(map(_Tok, self.words[lo:hi], token_starts, token_ends))
         keys = self._ent_starts
         ents = [
             _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
@@ -351,6 +347,11 @@ class _Analysis:
     @cached_property
     def _ent_starts(self) -> list[int]:
         return [e.start for e in self.ents]
+
+    @cached_property
+    def bounds(self) -> list[int]:
+        """Where each word starts, then where the last one ends."""
+        return [*self.offsets, len(self.text)]
 
     @cached_property
     def mark_starts(self) -> dict[str, list[int]]:
@@ -375,9 +376,25 @@ class _Sentence:
             self.token_starts = [t.start for t in self.tokens]
             self.token_ends = [t.end for t in self.tokens]
 
+    def spans_of(self, label: str) -> set[tuple[int, int]]:
+        """The (start, end) of the entities of a label, computed once per sentence."""
+        key = ("spans", label)
+        if key not in self.memo:
+            self.memo[key] = {(e.start, e.end) for e in self.ents if e.label == label}
+        return self.memo[key]
+
     @cached_property
-    def level_spans(self) -> set[tuple[int, int]]:
-        return {(e.start, e.end) for e in self.ents if e.label == "LEVEL"}
+    def level_ending_at(self) -> dict[int, _Ent]:
+        """Level words (上级, 同级 …) by where they end."""
+        out: dict[int, _Ent] = {}
+        for e in self.ents:
+            if e.label == "LEVEL":
+                out.setdefault(e.end, e)
+        return out
+
+    @cached_property
+    def unit_spans(self) -> set[tuple[int, int]]:
+        return {(m[0], m[1]) for m in self.marks.get("UNIT_NOUN", [])}
 
     # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
     # marks are sorted by start. Lookups bisect instead of scanning the sentence.
@@ -864,7 +881,11 @@ class NormExtractor:
                     text, s_start, s_end = cite(a - base, end)
                     norm.sanctions[k] = Mention(old_sanction.concept, text, s_start, s_end)
                 continue
-            after_marker = _actors_after_marker(an, clause.action[0], clause.action[1])
+            after_marker = (
+                _actors_after_marker(an, clause.action[0], clause.action[1])
+                if clause.modal in ("ENCOURAGEMENT", "PROHIBITION")
+                else []
+            )
             if clause.modal == "ENCOURAGEMENT" and after_marker:
                 # 鼓励X…: X is encouraged.
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
@@ -965,10 +986,9 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         return clause
     # The deontic marker: the first modal token (不 before it negates an obligation).
     modal_pos: tuple[int, int] | None = None
-    inside = [(x.start, x.end) for x in an.ents_in(["ACTOR"], start, end)]
     for label in MODALITIES:
         for s, e, _ in an.marks_in(label, start, end):
-            if any(a <= s and e <= b for a, b in inside):
+            if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
                 continue  # 负责 in 有关负责同志 names an actor; it binds no one
             if modal_pos is None or s < modal_pos[0]:
                 modal_pos, clause.modal = (s, e), label
@@ -1057,7 +1077,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             break
     clause.action = (a_start, end)
     verb_at = a_start
-    frequencies = {(e.start, e.end) for e in an.ents if e.label == "FREQUENCY"}
+    frequencies = an.spans_of("FREQUENCY")
     for tok in an.tokens_in(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
         if tok.start != verb_at or not (
             tok.text in LEADING_ADVERBS
@@ -1105,8 +1125,11 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     clause.recipients = _prep_actors(an, "RECIPIENT_PREP", a_start, end) + _meeting_actors(
         an, a_start, end
     )
+    taken = {(r.start, r.end) for r, _ in clause.recipients}
     clause.targets = [
-        t for t in _prep_actors(an, "TARGET_PREP", a_start, end) if t not in clause.recipients
+        t
+        for t in _prep_actors(an, "TARGET_PREP", a_start, end)
+        if (t[0].start, t[0].end) not in taken
     ]
     freq = an.ents_in(["FREQUENCY"], start, end)
     clause.frequency = freq[0] if freq else None
@@ -1227,10 +1250,15 @@ def _condition_frame(
 ) -> tuple[int, int] | None:
     """The span of a condition frame in the clause, if there is one."""
     limit = modal_pos[0] if modal_pos else end
-    head = _skip_actor_zone(an, start, limit)
+    candidates = an.marks_in("CONDITION_OPEN", start, limit)
+    closes = an.marks_in("CONDITION_CLOSE", start, limit)
+    last = an.tokens_in(start, end)[-1:] if modal_pos is None else []
+    glued_close = bool(last) and last[0].text.endswith(("后", "时"))
+    # Where the head starts after the subject; found only when a frame may open or close.
+    head = _skip_actor_zone(an, start, limit) if candidates or closes or glued_close else start
     opens = [
         m
-        for m in an.marks_in("CONDITION_OPEN", start, limit)
+        for m in candidates
         if (m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦", "及时"))
         and an.text[m[1] : m[1] + 1] != "、"  # 及时发现、优先处置…: verbs, not a condition
     ]
@@ -1262,19 +1290,13 @@ def _condition_frame(
     if by >= 0:
         return (start, by + 1)
     # …时 / …前 frames: at the end of the head (签署意见时，要…) or right at its start (进驻前向…).
-    for _c_start, c_end, _ in an.marks_in("CONDITION_CLOSE", start, limit):
+    for _c_start, c_end, _ in closes:
         if c_end == limit or (modal_pos and c_end == modal_pos[0]):
             return (start, c_end)
         if c_end - head <= 4:
             return (head, c_end)
     # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
-    last = an.tokens_in(start, end)[-1:] if modal_pos is None else []
-    if (
-        last
-        and last[0].text.endswith(("后", "时"))
-        and last[0].text not in TIME_ADVERBS
-        and an.text[end : end + 1] in "，,"
-    ):
+    if glued_close and last[0].text not in TIME_ADVERBS and an.text[end : end + 1] in "，,":
         return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
@@ -1320,7 +1342,7 @@ def _level_word(an: _Sentence, ent: _Ent) -> _Ent | None:
     pos = ent.start
     while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
         pos -= 1
-    return next((e for e in an.ents if e.label == "LEVEL" and e.end == pos), None)
+    return an.level_ending_at.get(pos)
 
 
 def _level_before(an: _Sentence, ent: _Ent) -> str | None:
@@ -1337,7 +1359,7 @@ def _level_start(an: _Sentence, ent: _Ent) -> int:
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
     """Coordinated actors are each kept; an actor directly followed by another modifies it."""
     heads: list[tuple[_Ent, str | None]] = []
-    units = {(m[0], m[1]) for m in an.marks.get("UNIT_NOUN", [])}
+    units = an.unit_spans
     for k, ent in enumerate(actors):
         nxt = actors[k + 1] if k + 1 < len(actors) else None
         if nxt is not None:
@@ -1387,7 +1409,7 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     actors = an.ents_in(["ACTOR"], start, end)
     if not actors:
         return []
-    levels = an.level_spans
+    levels = an.spans_of("LEVEL")
     kept: list[_Ent] = []
     pos = start
     for ent in actors:
