@@ -129,6 +129,9 @@ LEADING_ADVERBS = {
     "也",
 }
 REPORT_CONNECTIVES = ("提出了", "提出", "比如", "如", "要求")
+# 把 / 将 put their object before the verb: 把X作为重点, 将X纳入…
+DISPOSAL = ("把", "将")
+DISPOSAL_VERBS = {"作为", "纳入", "列入", "列为", "视为"}
 GOVERNED_VERB_STOPS = {
     "进行",
     "开展",
@@ -182,6 +185,7 @@ class Condition:
     grade: str | None = None
     about: tuple[str, ...] = ()
     breach: bool = False
+    actors: tuple[Mention, ...] = ()  # the actors it names, with their spans
 
 
 @dataclass
@@ -721,7 +725,12 @@ class NormExtractor:
         ] or [(0, len(sentence.text), sentence.iri)]
         norms: list[Norm] = []
         first_end = clauses[0][1]
-        narrative = an.marks_in("NARRATIVE", 0, first_end)
+        modal_at = min(
+            (m[0] for label in MODALITIES for m in an.marks_in(label, 0, first_end)),
+            default=first_end,
+        )
+        # A marker after the clause's modal is inside what is required (应当把被巡察单位…).
+        narrative = an.marks_in("NARRATIVE", 0, modal_at)
         if state.reported:  # 提出了…: a report introducing measures, not narration
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
         opener = an.text[:first_end].rstrip("，,：: ")
@@ -787,7 +796,8 @@ class NormExtractor:
                 grade = next((g.concept for g in an.ents_in(["GRADE"], cs, ce)), None)
                 about = tuple(a.concept for a in an.ents_in(["ACTOR"], cs, ce))
                 breach = bool(an.marks_in("BREACH", cs, ce))
-                condition: Condition | None = Condition(*cite(cs, ce), grade, about, breach)
+                actors = tuple(mention(h, lvl) for h, lvl in _heads(an, an.ents_in(ACTOR, cs, ce)))
+                condition: Condition | None = Condition(*cite(cs, ce), grade, about, breach, actors)
             else:
                 condition = None
             if clause.condition_only:
@@ -932,7 +942,8 @@ class NormExtractor:
                 bearer_carried=carried,
                 action=action,
                 recipients=tuple(mention(r, lvl) for r, lvl in clause.recipients),
-                targets=tuple(mention(t, lvl) for t, lvl in clause.targets),
+                targets=tuple(mention(t, lvl) for t, lvl in clause.targets)
+                or _case_targets(condition, clause, bearers, active),
                 condition=condition,
                 frequency=mention(clause.frequency) if clause.frequency else None,
                 text=quote,
@@ -1134,6 +1145,19 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     freq = an.ents_in(["FREQUENCY"], start, end)
     clause.frequency = freq[0] if freq else None
     return clause
+
+
+def _case_targets(
+    condition: Condition | None, clause: _Clause, bearers: tuple[Mention, ...], modality: str
+) -> tuple[Mention, ...]:
+    """A response to a case about an actor acts on that actor: 发现领导班子成员有…问题的，及时
+    进行提醒 — unless the norm reports (then the actor is what the report is about, and the
+    recipient is who it goes to), forbids (a prohibition binds the bearer's own conduct), or
+    the actor is the bearer itself."""
+    if condition is None or clause.recipients or condition.breach or modality == "PROHIBITION":
+        return ()
+    own = {b.concept for b in bearers}
+    return tuple(a for a in condition.actors if a.concept and a.concept not in own)
 
 
 def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
@@ -1446,12 +1470,23 @@ def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
 def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[_Ent, str | None]]:
     """Actors governed by a preposition: 向X报告, 对X的监督, 同X谈话 (up to the action noun)."""
     out: list[tuple[_Ent, str | None]] = []
-    for _start, p_end, _ in an.marks_in(label, start, end):
-        stop = next((e.start for e in an.ents_in(["MEASURE", "SANCTION"], p_end, end)), end)
-        verb = next(
-            (t.start for t in an.tokens_in(p_end, stop) if t.text in GOVERNED_VERB_STOPS), stop
-        )
-        for head in _heads(an, an.ents_in(["ACTOR"], p_end, min(stop, verb))):
+    for p_start, p_end, _ in an.marks_in(label, start, end):
+        if an.text[p_start:p_end] in DISPOSAL:
+            # 把X作为重点 / 将X纳入…: X is the target only when X is the actor itself, not
+            # something of the actor's (将“一把手”工作情况作为…).
+            verb = next((t for t in an.tokens_in(p_end, end) if t.text in DISPOSAL_VERBS), None)
+            actors = an.ents_in(ACTOR, p_end, verb.start) if verb else []
+            if not actors or an.text[actors[-1].end : verb.start].strip(QUOTE_MARKS):  # type: ignore[union-attr]
+                continue
+            heads = _heads(an, actors)
+        else:
+            stop = next((e.start for e in an.ents_in(["MEASURE", "SANCTION"], p_end, end)), end)
+            verb_at = next(
+                (t.start for t in an.tokens_in(p_end, stop) if t.text in GOVERNED_VERB_STOPS),
+                stop,
+            )
+            heads = _heads(an, an.ents_in(ACTOR, p_end, min(stop, verb_at)))
+        for head in heads:
             if head not in out:
                 out.append(head)
     return out
