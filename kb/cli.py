@@ -122,20 +122,50 @@ main.add_command(ontology)
     help="Score the cross-check instead: top-1 / top-3 provision and verdict accuracy "
     "(gold: tests/gold/alignment.jsonl).",
 )
+@click.option(
+    "--held-out",
+    is_flag=True,
+    help="With --alignment: verdict accuracy on each local document with the verdict "
+    "thresholds chosen on the other documents (about a minute).",
+)
 @CORPUS_OPTION
 def eval_command(
-    gold_dir: str | None, fmt: str, errors: bool, alignment: bool, corpus_root: str | None
+    gold_dir: str | None,
+    fmt: str,
+    errors: bool,
+    alignment: bool,
+    held_out: bool,
+    corpus_root: str | None,
 ) -> None:
     """Score norm extraction against the gold set: P/R/F1 per field and per document."""
     from kb.evaluate import evaluate, load_gold
 
+    if held_out and not alignment:
+        raise KBError("--held-out scores the cross-check: use it with --alignment")
     if alignment:
-        from kb.crosscheck import evaluate_alignment
+        from kb.crosscheck import evaluate_alignment, held_out_verdicts
 
         gold = Path(gold_dir) if gold_dir else REPO_DIR / "tests" / "gold"
         for name in ("alignment.jsonl", "norms/local.jsonl"):
             if not (gold / name).is_file():
                 raise KBError(f"{gold / name}: no alignment gold here; pass --gold FOLDER")
+        if held_out:
+            folds = held_out_verdicts(
+                gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root
+            )
+            if fmt == "json":
+                click.echo(json.dumps(folds, ensure_ascii=False, indent=1))
+                return
+            for fold in folds:
+                chosen = ", ".join(f"{k}={v}" for k, v in fold["chosen"].items())
+                click.echo(
+                    f"{fold['document']:32s} {fold['right'] / fold['entries']:.3f}  "
+                    f"({fold['right']}/{fold['entries']}; chosen on the others: {chosen})"
+                )
+            right = sum(f["right"] for f in folds)
+            total = sum(f["entries"] for f in folds)
+            click.echo(f"{'held-out verdict accuracy':32s} {right / total:.3f}  ({right}/{total})")
+            return
         score = evaluate_alignment(
             gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root
         )

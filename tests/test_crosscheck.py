@@ -16,6 +16,7 @@ from kb.crosscheck import (
     concepts_in,
     crosscheck,
     evaluate_alignment,
+    held_out_verdicts,
     read_docx,
     related,
     render,
@@ -234,15 +235,35 @@ def alignment_score() -> object:
 
 
 def test_alignment_accuracy_holds_its_measured_level(alignment_score: object) -> None:
-    """A floor just under the measured level (top-1 0.446, top-3 0.663, verdicts 0.579), so it
+    """A floor just under the measured level (top-1 0.446, top-3 0.663, verdicts 0.653), so it
     cannot get worse unseen. Extraction that finds more local measures moves these figures too."""
     assert alignment_score.entries == 121
     assert alignment_score.ratio("top1") >= 0.42, alignment_score.render()
     assert alignment_score.ratio("top3") >= 0.64, alignment_score.render()
-    assert alignment_score.ratio("verdicts") >= 0.56, alignment_score.render()
+    assert alignment_score.ratio("verdicts") >= 0.63, alignment_score.render()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7's goal is not reached yet: top-1 0.45, top-3 0.66")
+def test_held_out_verdicts_choose_thresholds_without_the_document_they_score() -> None:
+    grid = {"novel_share_refines": (0.4, 0.6), "novel_words_refines": (1, 4)}
+    folds = held_out_verdicts(GOLD / "alignment.jsonl", GOLD / "norms" / "local.jsonl", grid=grid)
+    assert [f["document"] for f in folds] == [
+        "guangzhou-2020-ruogan-jiedu",
+        "guangzhou-2021-baxiang-jiedu",
+        "hengyang-2020-jiandu-baodao",
+    ]
+    assert sum(f["entries"] for f in folds) == 121
+    for fold in folds:
+        assert 0 < fold["right"] <= fold["entries"]
+        assert fold["chosen"]["novel_share_refines"] in (0.4, 0.6)
+    # The overrides are gone afterwards: the file's thresholds hold again.
+    assert (
+        evaluate_alignment(GOLD / "alignment.jsonl", GOLD / "norms" / "local.jsonl").verdicts == 79
+    )
+
+
+@pytest.mark.xfail(
+    strict=True, reason="issue 7's goal is not reached: top-1 0.45, top-3 0.66, verdicts 0.65"
+)
 def test_alignment_accuracy_reaches_the_goal(alignment_score: object) -> None:
     assert alignment_score.ratio("top1") >= 0.75
     assert alignment_score.ratio("top3") >= 0.9
@@ -299,3 +320,9 @@ def test_against_must_be_a_regulation_with_provisions(
     path, _ = departing
     result = CliRunner().invoke(main, ["crosscheck", str(path), "--against", against])
     assert result.exit_code == 2 and says in result.output
+
+
+def test_held_out_without_alignment_is_refused_in_one_line() -> None:
+    result = CliRunner().invoke(main, ["eval", "--held-out"])
+    assert result.exit_code == 2
+    assert "--alignment" in result.output and "Traceback" not in result.output
