@@ -640,7 +640,7 @@ class NormExtractor:
         self, doc: Document, section: Segment, lead: Segment, whole: _Analysis
     ) -> tuple[Mention, ...]:
         """The actor a report section is about: named by its heading (X：) or as the subject
-        of a sentence of its first paragraph (近年来，X认真履行…), not of a copula (X是…)."""
+        of its first sentence (近年来，X认真履行…), not of a copula (X是…) or a dated event."""
         found: list[tuple[Mention, ...]] = []
         heading = next((c for c in section.children if c.kind == "heading"), None)
         if heading is not None and heading.text.rstrip().endswith(("：", ":")):
@@ -656,11 +656,10 @@ class NormExtractor:
                 (c.clean_start - sentence.clean_start, c.clean_end - sentence.clean_start)
                 for c in sentence.children
             ] or [(0, len(an.text))]
-            if POINT_IN_TIME.fullmatch(an.text[: clauses[0][1]].rstrip("，,：: ")):
-                return (
-                    found[-1] if found else ()
-                )  # 日前，X带队调研: an event, not the section's agent
-            for c_start, c_end in clauses[:2]:
+            opener = an.text[: clauses[0][1]].rstrip("，,：: ")
+            # 日前，X带队调研…: an event, whose actor is not the section's agent.
+            dated = POINT_IN_TIME.fullmatch(opener) is not None
+            for c_start, c_end in [] if dated else clauses[:2]:
                 actors = _zone_actors(an, c_start, c_end)
                 after = _skip_actor_zone(an, c_start, c_end)
                 if actors and not an.marks_in("DESCRIPTIVE", c_start, min(after + 2, c_end)):
@@ -1475,8 +1474,10 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
             # 把X作为重点 / 将X纳入…: X is the target only when X is the actor itself, not
             # something of the actor's (将“一把手”工作情况作为…).
             verb = next((t for t in an.tokens_in(p_end, end) if t.text in DISPOSAL_VERBS), None)
-            actors = an.ents_in(ACTOR, p_end, verb.start) if verb else []
-            if not actors or an.text[actors[-1].end : verb.start].strip(QUOTE_MARKS):  # type: ignore[union-attr]
+            if verb is None:
+                continue
+            actors = an.ents_in(ACTOR, p_end, verb.start)
+            if not actors or an.text[actors[-1].end : verb.start].strip(QUOTE_MARKS):
                 continue
             heads = _heads(an, actors)
         else:
