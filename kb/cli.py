@@ -126,7 +126,7 @@ main.add_command(ontology)
     "--held-out",
     is_flag=True,
     help="With --alignment: verdict accuracy on each local document with the verdict "
-    "thresholds chosen on the other documents (about a minute).",
+    "thresholds chosen on the other documents (tries every setting of the grid; slow).",
 )
 @CORPUS_OPTION
 def eval_command(
