@@ -107,6 +107,7 @@ PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
 SLOGAN_MAX = 16
+SLOGAN_LONG_MAX = 34  # a two-clause heading before more sentences
 # Openers that start a condition even without a closing 的 (如 without 的 is "for example").
 OPEN_ENDED_CONDITIONS = ("发现", "凡", "凡是", "一旦")
 # After a 《title》 as subject, these verbs introduce the rule's measures; others describe it.
@@ -122,6 +123,9 @@ LEADING_ADVERBS = {
     "重点",
     "积极",
     "充分",
+    "不断",
+    "持续",
+    "坚决",
     "认真",
     "全面",
     "进一步",
@@ -160,6 +164,10 @@ TIME_OPENER_MAX = 6
 # Words ending in 后 / 时 that are adverbs, not the close of a 收到…后 condition.
 TIME_ADVERBS = {"今后", "以后", "此后", "然后", "随后", "最后", "前后", "先后", "落后", "滞后"}
 TIME_ADVERBS |= {"同时", "及时", "适时", "随时", "按时", "准时", "平时", "届时", "有时", "当时"}
+# The longest 驻X that says where an organ is posted (驻海关总署).
+POSTING_MAX = 10
+# The longest quotation that names a term (“不敢腐”, “一签了之”) rather than quoting speech.
+QUOTED_TERM_MAX = 10
 # Rule labels whose words are verbs or adverbs that jieba must keep whole.
 VERB_LABELS = {"IMPERATIVE", "ADVERB"}
 
@@ -283,6 +291,33 @@ def _split_modal_compounds(rules: list[TokenRule]) -> None:
             word.startswith(m) and freq.get(word[len(m) :], 0) and len(word) - len(m) >= 2
             for m in modals
         )
+    ]
+    for word in doomed:
+        jieba.del_word(word)
+
+
+def _split_adverb_compounds(rules: list[TokenRule]) -> None:
+    """Keep a measure's verb apart from the adverb before it: jieba's dictionary has words like
+    不断加强 or 认真落实, which would hide the verb inside one token. Every dictionary word made
+    of a leading adverb and an imperative verb of the rules is removed."""
+    import jieba
+
+    verbs = {
+        w
+        for r in rules
+        if r.label == "IMPERATIVE"
+        for w in _single_token_words(r.pattern) or []
+        if len(w) >= 2
+    }
+    adverbs = set(LEADING_ADVERBS) | {
+        w for r in rules if r.label == "ADVERB" for w in _single_token_words(r.pattern) or []
+    }
+    freq = jieba.dt.FREQ
+    doomed = [
+        adverb + verb
+        for adverb in adverbs
+        for verb in verbs
+        if freq.get(adverb + verb) and adverb + verb not in verbs
     ]
     for word in doomed:
         jieba.del_word(word)
@@ -543,6 +578,7 @@ class NormExtractor:
                 for word in _single_token_words(rule.pattern) or []:
                     if len(word) >= 2:
                         jieba.add_word(word)
+        _split_adverb_compounds(rules)
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         _register_entity_ruler()
         ruler = self.nlp.add_pipe(ENTITY_RULER, config={"phrase_matcher_attr": "ORTH"})
@@ -700,6 +736,7 @@ class NormExtractor:
         norms: list[Norm] = []
         provision = scope.iri if scope.kind == "provision" else None
         sentences = _sentences(scope)
+        state.sentences = len(sentences)
         if scope.kind in ("provision", "item") and sentences:
             sentences = sentences[1:]  # the heading sentence sums the provision or item up
         elif scope.kind == "part" and not sentences:
@@ -724,6 +761,7 @@ class NormExtractor:
         ] or [(0, len(sentence.text), sentence.iri)]
         norms: list[Norm] = []
         first_end = clauses[0][1]
+        first_sentence, state.first_sentence = state.first_sentence, False
         modal_at = min(
             (m[0] for label in MODALITIES for m in an.marks_in(label, 0, first_end)),
             default=first_end,
@@ -745,14 +783,16 @@ class NormExtractor:
             and not an.text[an.text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
         ):
             return norms  # 《八项措施》坚持…: the report characterises the rule
-        if state.reported and an.marks_in("DESCRIPTIVE", 0, first_end):
-            return norms  # X之所以难，…: the report explains, it does not rule
+        if (
+            state.reported
+            and an.marks_in("DESCRIPTIVE", 0, first_end)
+            and not _starts_with(an, "MEANS_OPEN", 0)
+        ):
+            return norms  # X之所以难，…: the report explains (聚焦…是…这个特性，… is a means)
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
             return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
-        if state.reported and state.first_sentence and len(an.text) <= SLOGAN_MAX:
-            state.first_sentence = False
+        if state.reported and first_sentence and _is_slogan(an, clauses, state.sentences):
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
-        state.first_sentence = False
         if an.text.count("越") >= 2 or any(
             m[2] == "S007" and an.text[m[0] : m[1]] == "只有"
             for m in an.marks.get("NON_ACTION", [])
@@ -965,6 +1005,7 @@ class _ScopeState:
     reported: bool = False
     in_provision: bool = False
     first_sentence: bool = True
+    sentences: int = 0  # how many sentences the scope has
 
 
 @dataclass
@@ -1000,6 +1041,8 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         for s, e, _ in an.marks_in(label, start, end):
             if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
                 continue  # 负责 in 有关负责同志 names an actor; it binds no one
+            if _quoted_term(an.text, s, e):
+                continue  # “不能腐”, “不敢腐”: a quoted term, not a modal
             if modal_pos is None or s < modal_pos[0]:
                 modal_pos, clause.modal = (s, e), label
     if modal_pos is not None and clause.modal == "OBLIGATION":
@@ -1159,6 +1202,31 @@ def _case_targets(
     return tuple(a for a in condition.actors if a.concept and a.concept not in own)
 
 
+def _is_slogan(an: _Sentence, clauses: list[tuple[int, int, str]], sentences: int) -> bool:
+    """The heading a report paragraph opens with: a short sentence (细化措施重日常。), or, when
+    more sentences follow, one of at most two clauses with no modal and no subject
+    (加强监督检查，压实严的责任不懈怠。)."""
+    if len(an.text) <= SLOGAN_MAX:
+        return True
+    return (
+        sentences > 1
+        and len(clauses) <= 2
+        and len(an.text) <= SLOGAN_LONG_MAX
+        and not any(an.marks_in(label, 0, len(an.text)) for label in MODALITIES)
+        and not _zone_actors(an, 0, clauses[0][1])
+        and not _starts_with(an, "CONDITION_OPEN", 0)  # 对…问题，及时提醒。 is a measure
+    )
+
+
+def _quoted_term(text: str, start: int, end: int) -> bool:
+    """Whether `[start, end)` lies inside a short quotation (“不能腐”): a term being named."""
+    opening = text.rfind("“", 0, start)
+    if opening < 0 or "”" in text[opening:start]:
+        return False
+    closing = text.find("”", end)
+    return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
+
+
 def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
     return any(m[0] == pos for m in an.marks.get(label, []))
 
@@ -1247,9 +1315,13 @@ def _actors_after_marker(
 
 
 def _is_topic(an: _Sentence, start: int, end: int) -> bool:
-    """A direction-of-change statement (推动X向Y延伸, 推动…从A向B转变): a heading of measures."""
+    """A heading of measures: a direction of change (推动X向Y延伸, 推动…从A向B转变), or what the
+    measures are put forward as (突出把X作为…的关键途径)."""
     text = an.text[start:end].rstrip("，。；！？,;")
-    return bool(re.search(r"向[^，。；]{1,12}(延伸|转变|拓展|聚焦)$", text))
+    return bool(
+        re.search(r"向[^，。；]{1,12}(延伸|转变|拓展|聚焦)$", text)
+        or re.match(r"突出把[^，。；]+作为", text)
+    )
 
 
 def _open_frame(action_text: str) -> bool:
@@ -1304,7 +1376,10 @@ def _condition_frame(
         and not any(
             "的" not in an.text[m[1] : end] for m in an.marks_in("IMPERATIVE", start + 1, end)
         )
-        and not any(t.text in GOVERNED_VERB_STOPS for t in an.tokens_in(start + 1, end))
+        and not any(
+            t.text in GOVERNED_VERB_STOPS and "的" not in an.text[t.end : end]
+            for t in an.tokens_in(start + 1, end)
+        )  # a verb inside a 的-phrase describes the case (对…在落实部署…存在的问题)
         and not any(e.end == end for e in an.ents_in(["MEASURE", "SANCTION"], start, end))
     ):
         return (start, end)
@@ -1437,8 +1512,10 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     pos = start
     for ent in actors:
         gap = an.tokens_in(pos, ent.start)
-        if not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap) and not (
-            _is_place(an, gap, pos, ent.start)
+        if (
+            not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap)
+            and not _is_place(an, gap, pos, ent.start)
+            and not _is_posting(an, gap, pos, ent.start)
         ):
             break
         kept.append(ent)
@@ -1454,6 +1531,16 @@ def _is_place(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
     known = {m[0] for spans in an.marks.values() for m in spans if start <= m[0] < end}
     known |= {e.start for e in an.ents if start <= e.start < end}
     return not any(t.start in known and t.text not in SUBJECT_GLUE for t in gap)
+
+
+def _is_posting(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
+    """Whether `[start, end)` says where an organ is posted (驻海关总署纪检监察组): 驻 and a
+    short name no rule knows, right before the organ."""
+    text = an.text[start:end]
+    if not (2 <= len(text) <= POSTING_MAX and text.startswith("驻")):
+        return False
+    known = {m[0] for spans in an.marks.values() for m in spans if start < m[0] < end}
+    return not known and all(t.text not in CONJUNCTIONS for t in gap)
 
 
 def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:

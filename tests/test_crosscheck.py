@@ -17,10 +17,12 @@ from kb.crosscheck import (
     crosscheck,
     evaluate_alignment,
     held_out_verdicts,
+    parameters,
     read_docx,
     related,
     render,
 )
+from kb.resources import RULES_DIR
 
 GOLD = Path(__file__).parent / "gold"
 
@@ -235,7 +237,7 @@ def alignment_score() -> object:
 
 
 def test_alignment_accuracy_holds_its_measured_level(alignment_score: object) -> None:
-    """A floor just under the measured level (top-1 0.446, top-3 0.663, verdicts 0.653), so it
+    """A floor just under the measured level (top-1 0.436, top-3 0.663, verdicts 0.636), so it
     cannot get worse unseen. Extraction that finds more local measures moves these figures too."""
     assert alignment_score.entries == 121
     assert alignment_score.ratio("top1") >= 0.42, alignment_score.render()
@@ -256,13 +258,12 @@ def test_held_out_verdicts_choose_thresholds_without_the_document_they_score() -
         assert 0 < fold["right"] <= fold["entries"]
         assert fold["chosen"]["novel_share_refines"] in (0.4, 0.6)
     # The overrides are gone afterwards: the file's thresholds hold again.
-    assert (
-        evaluate_alignment(GOLD / "alignment.jsonl", GOLD / "norms" / "local.jsonl").verdicts == 79
-    )
+    written = json.loads((RULES_DIR / "alignment.json").read_text(encoding="utf-8"))
+    assert parameters() == written
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 7's goal is not reached: top-1 0.45, top-3 0.66, verdicts 0.65"
+    strict=True, reason="issue 7's goal is not reached: top-1 0.44, top-3 0.66, verdicts 0.64"
 )
 def test_alignment_accuracy_reaches_the_goal(alignment_score: object) -> None:
     assert alignment_score.ratio("top1") >= 0.75
