@@ -164,6 +164,8 @@ TIME_OPENER_MAX = 6
 # Words ending in 后 / 时 that are adverbs, not the close of a 收到…后 condition.
 TIME_ADVERBS = {"今后", "以后", "此后", "然后", "随后", "最后", "前后", "先后", "落后", "滞后"}
 TIME_ADVERBS |= {"同时", "及时", "适时", "随时", "按时", "准时", "平时", "届时", "有时", "当时"}
+# The longest body that shares the next actor as its head (政府 in 党委、政府分管领导).
+SHARED_BODY_MAX = 4
 # The longest 驻X that says where an organ is posted (驻海关总署).
 POSTING_MAX = 10
 # The longest quotation that names a term (“不敢腐”, “一签了之”) rather than quoting speech.
@@ -1458,30 +1460,30 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
     """Coordinated actors are each kept; an actor directly followed by another modifies it."""
     heads: list[tuple[_Ent, str | None]] = []
     units = an.unit_spans
+    chain: int | None = None  # where the modifiers before the next head begin
     for k, ent in enumerate(actors):
         nxt = actors[k + 1] if k + 1 < len(actors) else None
         if nxt is not None:
             between = an.text[ent.end : nxt.start].strip(QUOTE_MARKS + " ")
-            if between == "" or between == "的":
-                continue  # 党委 主要负责人 / 下级党委（党组）“一把手”: the last is the head
             after = actors[k + 2] if k + 2 < len(actors) else None
             if (
-                between in ("和", "、", "及")
-                and (ent.start, ent.end) in units
-                and (nxt.start, nxt.end) in units
-                and after is not None
-                and an.text[nxt.end : after.start].strip(QUOTE_MARKS) == ""
+                between in ("", "的")  # 党委 主要负责人 / 下级党委（党组）“一把手”
+                or _shares_head(an, ent.end, nxt.start, between)  # 县委县政府主要领导
+                or (
+                    between in ("和", "、", "及")
+                    and (
+                        ((ent.start, ent.end) in units and (nxt.start, nxt.end) in units)
+                        or (_is_body(ent) and _is_body(nxt))
+                    )
+                    and after is not None
+                    and an.text[nxt.end : after.start].strip(QUOTE_MARKS) == ""
+                )  # 部门和单位党组织, 党委、政府分管领导: both bodies share the head
             ):
-                continue  # 部门和单位党组织: both units share the head
+                chain = k if chain is None else chain
+                continue
         # The phrase runs from its level word or first modifier to the head: 同级党委主要负责人.
-        first_of_group = ent
-        j = k
-        while j > 0 and an.text[actors[j - 1].end : actors[j].start].strip(QUOTE_MARKS + " ") in (
-            "",
-            "的",
-        ):
-            j -= 1
-            first_of_group = actors[j]
+        first_of_group = actors[chain] if chain is not None else ent
+        chain = None
         level = _level_before(an, ent) or _level_before(an, first_of_group)
         start = _level_start(an, first_of_group)
         while start < first_of_group.start and an.text[start] in QUOTE_MARKS:
@@ -1493,6 +1495,39 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
         )
         heads.append((phrase, level))
     return heads
+
+
+def _is_body(ent: _Ent) -> bool:
+    """An organisation rather than a person (党委, 政府, 纪检机关 — not 书记, 负责人, 成员)."""
+    return ent.concept.rsplit("#", 1)[-1] in _bodies()
+
+
+@lru_cache(maxsize=1)
+def _bodies() -> frozenset[str]:
+    """Concepts that are organisations: pk:Organization and its subclasses."""
+    from kb.ontology import ancestors, load_ontology
+
+    return frozenset(
+        iri.rsplit("#", 1)[-1]
+        for iri, ups in ancestors(load_ontology()).items()
+        if f"{PK}Organization" in ups
+    ) | {"Organization"}
+
+
+def _shares_head(an: _Sentence, start: int, end: int, between: str) -> bool:
+    """Whether the words between two actors are another body sharing the second actor as head:
+    (、)政府 in 党委、政府分管领导 — a short noun no rule knows, after at most a conjunction."""
+    body = between.lstrip("、和及与")
+    if not body or len(body) > SHARED_BODY_MAX or len(between) - len(body) > 1 or "等" in body:
+        return False  # X、Y等Z lists X, Y and Z
+    if not all("\u4e00" <= ch <= "\u9fff" for ch in body):
+        return False
+    gap = an.tokens_in(start, end)
+    known = {m[0] for spans in an.marks.values() for m in spans if start <= m[0] < end}
+    glue = SUBJECT_GLUE - CONJUNCTIONS - set(QUOTE_MARKS)
+    return not any(t.text in glue for t in gap) and not (
+        known - {t.start for t in gap if t.text in CONJUNCTIONS}
+    )
 
 
 def _zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
