@@ -42,11 +42,13 @@ def test_evaluate_lists_misses_and_false_positives_with_quotes(report: Report) -
 
 
 def test_evaluate_the_held_out_article_keeps_its_level(corpus: Corpus) -> None:
-    """The blind held-out annotation (tests/gold/heldout): first measured at F1 0.333, 0.772
-    after the general faults it showed were fixed. A floor under the present level."""
+    """The blind held-out annotations (tests/gold/heldout). The 海关 article: first measured at
+    F1 0.333, 0.772 after the general faults it showed were fixed; a floor under that level."""
     from kb.resources import REPO_DIR
 
     report = evaluate(corpus, load_gold(REPO_DIR / "tests" / "gold" / "heldout"))
     assert not [e for e in report.errors if e.startswith("[gold-quote-not-found]")]
     scores = report.by_document["zgjjjc-2023-23-haiguan"]
     assert scores["bearer+modality+action"].f1 >= 0.75
+    # The interpretation's blind figure (0.622) is reported, not tuned on: only sanity here.
+    assert report.by_document["renmin-2021-yijian-jiedu"]["bearer+modality+action"].f1 > 0.5
