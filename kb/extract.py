@@ -433,6 +433,12 @@ class _Sentence:
                 out.setdefault(e.end, e)
         return out
 
+    def known_starts(self, start: int, end: int) -> set[int]:
+        """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
+        out = {m[0] for spans in self.marks.values() for m in spans if start <= m[0] < end}
+        out.update(e.start for e in self.ents if start <= e.start < end)
+        return out
+
     @cached_property
     def unit_spans(self) -> set[tuple[int, int]]:
         return {(m[0], m[1]) for m in self.marks.get("UNIT_NOUN", [])}
@@ -1516,17 +1522,20 @@ def _bodies() -> frozenset[str]:
 
 def _shares_head(an: _Sentence, start: int, end: int, between: str) -> bool:
     """Whether the words between two actors are another body sharing the second actor as head:
-    (、)政府 in 党委、政府分管领导 — a short noun no rule knows, after at most a conjunction."""
+    (、)政府 in 党委、政府分管领导 — a short noun no rule knows or a rank, after at most a
+    conjunction."""
     body = between.lstrip("、和及与")
     if not body or len(body) > SHARED_BODY_MAX or len(between) - len(body) > 1 or "等" in body:
         return False  # X、Y等Z lists X, Y and Z
     if not all("\u4e00" <= ch <= "\u9fff" for ch in body):
         return False
     gap = an.tokens_in(start, end)
-    known = {m[0] for spans in an.marks.values() for m in spans if start <= m[0] < end}
     glue = SUBJECT_GLUE - CONJUNCTIONS - set(QUOTE_MARKS)
+    # A rank or level between them qualifies the head too (被监督单位司局级“一把手”).
+    qualifiers = {e.start for e in an.ents_in(("RANK", "LEVEL"), start, end)}
+    conjunctions = {t.start for t in gap if t.text in CONJUNCTIONS}
     return not any(t.text in glue for t in gap) and not (
-        known - {t.start for t in gap if t.text in CONJUNCTIONS}
+        an.known_starts(start, end) - conjunctions - qualifiers
     )
 
 
@@ -1563,8 +1572,7 @@ def _is_place(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
     knows, ending in a place suffix."""
     if not PLACE_NAMES.fullmatch(an.text[start:end]):
         return False
-    known = {m[0] for spans in an.marks.values() for m in spans if start <= m[0] < end}
-    known |= {e.start for e in an.ents if start <= e.start < end}
+    known = an.known_starts(start, end)
     return not any(t.start in known and t.text not in SUBJECT_GLUE for t in gap)
 
 
@@ -1574,8 +1582,7 @@ def _is_posting(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
     text = an.text[start:end]
     if not (2 <= len(text) <= POSTING_MAX and text.startswith("驻")):
         return False
-    known = {m[0] for spans in an.marks.values() for m in spans if start < m[0] < end}
-    return not known and all(t.text not in CONJUNCTIONS for t in gap)
+    return not an.known_starts(start, end) and all(t.text not in CONJUNCTIONS for t in gap)
 
 
 def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
