@@ -153,6 +153,10 @@ GOVERNED_VERB_STOPS = {
 TEXT_KINDS_NORMATIVE = {"paragraph", "item"}
 # Place names before an organ (石鼓区纪委监委, 衡阳市衡东县纪委监委), however jieba cuts them.
 PLACE_NAMES = re.compile(r"([\u4e00-\u9fff]{1,4}[省市县区州盟旗镇乡])+")
+# Headings of measures: a direction of change (推动X向Y延伸), what the measures are put forward
+# as (突出把X作为…).
+DIRECTION_TOPIC = re.compile(r"向[^，。；]{1,12}(延伸|转变|拓展|聚焦)$")
+EMPHASIS_TOPIC = re.compile(r"突出把[^，。；]+作为")
 # A clause that dates a report's sentence as news: a point in time (日前，…; 今年5月，…), or the
 # period a report sums up (近年来，…).
 POINT_IN_TIME = re.compile(
@@ -607,6 +611,7 @@ class NormExtractor:
             else:
                 for word in words:
                     self.token_rules.setdefault(word, []).append((rule.label, rule.id))
+        _bodies()  # the ontology's organisations, read now rather than mid-extraction
         self.concept_schemes: dict[str, set[str]] = {}
         for label, _, concept in label_forms:
             self.concept_schemes.setdefault(f"{PK}{concept}", set()).add(label)
@@ -1326,10 +1331,7 @@ def _is_topic(an: _Sentence, start: int, end: int) -> bool:
     """A heading of measures: a direction of change (推动X向Y延伸, 推动…从A向B转变), or what the
     measures are put forward as (突出把X作为…的关键途径)."""
     text = an.text[start:end].rstrip("，。；！？,;")
-    return bool(
-        re.search(r"向[^，。；]{1,12}(延伸|转变|拓展|聚焦)$", text)
-        or re.match(r"突出把[^，。；]+作为", text)
-    )
+    return bool(DIRECTION_TOPIC.search(text) or EMPHASIS_TOPIC.match(text))
 
 
 def _open_frame(action_text: str) -> bool:

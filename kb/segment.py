@@ -68,9 +68,11 @@ class Segment:
 
     def walk(self) -> Iterator[Segment]:
         """This segment and all its descendants, in document order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        stack = [self]  # a stack, not nested generators: trees are walked on every extraction
+        while stack:
+            segment = stack.pop()
+            yield segment
+            stack.extend(reversed(segment.children))
 
     def find(self, kind: str) -> list[Segment]:
         """All descendants (and self) of a kind."""
