@@ -17,7 +17,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -234,6 +234,7 @@ class CentralIndex:
                     by_scope[scope.iri].append(norm)
                     break
         self.provisions: list[Provision] = []
+        self._concept_weights: dict[str, float] = {}
         for scope in scopes:
             key = segment_key(doc.id, scope.iri)
             number = scope.number or key
@@ -258,6 +259,15 @@ class CentralIndex:
             prov.concepts = frozenset(t[1:] for t in toks if t.startswith("§"))
             for unit in prov.norms:
                 prepare(unit, self.tfidf)
+
+    def concept_weight(self, concept: str) -> float:
+        """Inverse provision frequency of a concept, counting the provisions that name it, a
+        kind of it or a kind it is of (the IDF formula of the word vectors)."""
+        if concept not in self._concept_weights:
+            n = sum(1 for p in self.provisions if any(related(concept, d) for d in p.concepts))
+            total = len(self.provisions)
+            self._concept_weights[concept] = math.log((1 + total) / (1 + n)) + 1.0
+        return self._concept_weights[concept]
 
     def get(self, key: str) -> Provision:
         for prov in self.provisions:
@@ -348,12 +358,18 @@ class Alignment:
         }
 
 
-def _structure(local: Unit, central: frozenset[str]) -> tuple[float, list[str], list[str]]:
+def _structure(
+    local: Unit, central: frozenset[str], weight: Callable[[str], float]
+) -> tuple[float, list[str], list[str]]:
+    """The weighted share of the local unit's concepts that the provision has (itself, a kind of
+    it, or a kind it is of). Weights are inverse provision frequencies, as for words: sharing
+    第四种形态 with the one provision on 四种形态 says more than sharing 党委 with all of them."""
     if not local.concepts:
         return 0.0, [], []
     shared = sorted(c for c in local.concepts if any(related(c, d) for d in central))
     differing = sorted(c for c in local.concepts if c not in shared)
-    return len(shared) / len(local.concepts), shared, differing
+    total = sum(weight(c) for c in local.concepts)
+    return sum(weight(c) for c in shared) / total, shared, differing
 
 
 def _markers(text: str) -> dict[str, list[str]]:
@@ -380,7 +396,7 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
             + mix["heading"] * TfIdf.cosine(unit.vector, prov.heading_vector)
             + mix["norm"] * best_cos
         )
-        struct, _, _ = _structure(unit, prov.concepts)
+        struct, _, _ = _structure(unit, prov.concepts, index.concept_weight)
         ranked.append((w_text * text + w_struct * struct, text, struct, prov, best_norm))
     ranked.sort(key=lambda r: -r[0])
     score, text, struct, prov, cnorm = ranked[0]
@@ -391,7 +407,7 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
             differing=tuple(sorted(unit.concepts)),
             reasons=("no central provision says this",), candidates=candidates,
         )  # fmt: skip
-    _, shared, differing = _structure(unit, prov.concepts)
+    _, shared, differing = _structure(unit, prov.concepts, index.concept_weight)
     verdict, reasons = _verdict(unit, prov, cnorm)
     return Alignment(
         unit, prov, cnorm, verdict, score, text, struct,
