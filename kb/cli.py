@@ -143,7 +143,7 @@ def eval_command(
     if held_out and not alignment:
         raise KBError("--held-out scores the cross-check: use it with --alignment")
     if alignment:
-        from kb.crosscheck import evaluate_alignment, held_out_verdicts
+        from kb.crosscheck import evaluate_alignment, held_out_verdicts, render_held_out
 
         gold = Path(gold_dir) if gold_dir else REPO_DIR / "tests" / "gold"
         for name in ("alignment.jsonl", "norms/local.jsonl"):
@@ -155,16 +155,8 @@ def eval_command(
             )
             if fmt == "json":
                 click.echo(json.dumps(folds, ensure_ascii=False, indent=1))
-                return
-            for fold in folds:
-                chosen = ", ".join(f"{k}={v}" for k, v in fold["chosen"].items())
-                click.echo(
-                    f"{fold['document']:32s} {fold['right'] / fold['entries']:.3f}  "
-                    f"({fold['right']}/{fold['entries']}; chosen on the others: {chosen})"
-                )
-            right = sum(f["right"] for f in folds)
-            total = sum(f["entries"] for f in folds)
-            click.echo(f"{'held-out verdict accuracy':32s} {right / total:.3f}  ({right}/{total})")
+            else:
+                click.echo(render_held_out(folds))
             return
         score = evaluate_alignment(
             gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root

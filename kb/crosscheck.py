@@ -988,6 +988,21 @@ def held_out_verdicts(gold_path: Path | str, norms_gold: Path | str,
     return out
 
 
+def render_held_out(folds: list[dict[str, Any]]) -> str:
+    """One line per document, then the held-out verdict accuracy over all of them."""
+    lines = []
+    for fold in folds:
+        chosen = ", ".join(f"{k}={v}" for k, v in fold["chosen"].items())
+        lines.append(
+            f"{fold['document']:32s} {fold['right'] / fold['entries']:.3f}  "
+            f"({fold['right']}/{fold['entries']}; chosen on the others: {chosen})"
+        )
+    right = sum(f["right"] for f in folds)
+    total = sum(f["entries"] for f in folds)
+    lines.append(f"{'held-out verdict accuracy':32s} {right / total:.3f}  ({right}/{total})")
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------- RDF
 
 _RELATION = {

@@ -18,6 +18,7 @@ from kb.crosscheck import (
     evaluate_alignment,
     held_out_verdicts,
     parameters,
+    render_held_out,
     read_docx,
     related,
     render,
@@ -327,3 +328,13 @@ def test_held_out_without_alignment_is_refused_in_one_line() -> None:
     result = CliRunner().invoke(main, ["eval", "--held-out"])
     assert result.exit_code == 2
     assert "--alignment" in result.output and "Traceback" not in result.output
+
+
+def test_render_held_out_totals_over_the_documents() -> None:
+    folds = [
+        {"document": "a", "chosen": {"novel_words_refines": 4}, "right": 3, "entries": 4},
+        {"document": "b", "chosen": {"novel_words_refines": 5}, "right": 1, "entries": 4},
+    ]
+    lines = render_held_out(folds).splitlines()
+    assert lines[0].startswith("a") and "0.750  (3/4" in lines[0] and "novel_words_refines=4" in lines[0]
+    assert lines[-1].startswith("held-out verdict accuracy") and lines[-1].endswith("0.500  (4/8)")
