@@ -18,10 +18,10 @@ from kb.crosscheck import (
     evaluate_alignment,
     held_out_verdicts,
     parameters,
-    render_held_out,
     read_docx,
     related,
     render,
+    render_held_out,
 )
 from kb.resources import RULES_DIR
 
@@ -336,5 +336,9 @@ def test_render_held_out_totals_over_the_documents() -> None:
         {"document": "b", "chosen": {"novel_words_refines": 5}, "right": 1, "entries": 4},
     ]
     lines = render_held_out(folds).splitlines()
-    assert lines[0].startswith("a") and "0.750  (3/4" in lines[0] and "novel_words_refines=4" in lines[0]
+    assert (
+        lines[0].startswith("a")
+        and "0.750  (3/4" in lines[0]
+        and "novel_words_refines=4" in lines[0]
+    )
     assert lines[-1].startswith("held-out verdict accuracy") and lines[-1].endswith("0.500  (4/8)")
