@@ -157,7 +157,7 @@ def test_ontology_entity_ruler_sets_what_spacys_entity_ruler_sets(corpus: Corpus
             claims = sorted(
                 label
                 for label, form, concept in extractor.label_forms
-                if form == mine.text and f"{concept}" == mine.ent_id_.rsplit("#", 1)[-1]
+                if form == mine.text and concept == mine.ent_id_.rsplit("#", 1)[-1]
             )
             if len(claims) > 1:
                 assert mine.label_ == claims[0]
