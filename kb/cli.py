@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -153,28 +155,24 @@ def eval_command(
             folds = held_out_verdicts(
                 gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root
             )
-            if fmt == "json":
-                click.echo(json.dumps(folds, ensure_ascii=False, indent=1))
-            else:
-                click.echo(render_held_out(folds))
+            _echo(fmt, folds, lambda: render_held_out(folds))
             return
         score = evaluate_alignment(
             gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root
         )
         if not errors:
             score.errors = []
-        if fmt == "json":
-            click.echo(json.dumps(score.to_dict(), ensure_ascii=False, indent=1))
-        else:
-            click.echo(score.render())
+        _echo(fmt, score.to_dict(), score.render)
         return
     report = evaluate(load_corpus(corpus_root), load_gold(gold_dir))
     if not errors:
         report.errors = []
-    if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=1))
-    else:
-        click.echo(report.render())
+    _echo(fmt, report.to_dict(), report.render)
+
+
+def _echo(fmt: str, data: Any, render: Callable[[], str]) -> None:
+    """Print a score as JSON or as the text a reader scans."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=1) if fmt == "json" else render())
 
 
 # ---------------------------------------------------------------- knowledge base
