@@ -485,28 +485,6 @@ class _Sentence:
 ENTITY_RULER = "ontology_entity_ruler"
 
 
-def _entity_rows(doc: Any) -> list[tuple[int, int, int, int]]:
-    """(label, first token, end token, entity id) of each entity of a Doc, from its arrays."""
-    import numpy
-    from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
-
-    table = doc.to_array([ENT_IOB, ENT_TYPE, ENT_ID])
-    if not len(table):
-        return []
-    starts = numpy.flatnonzero(table[:, 0] == 3)
-    breaks = numpy.append(numpy.flatnonzero(table[:, 0] != 1), len(table))
-    ends = breaks[numpy.searchsorted(breaks, starts + 1)]
-    return list(
-        zip(
-            table[starts, 1].tolist(),
-            starts.tolist(),
-            ends.tolist(),
-            table[starts, 2].tolist(),
-            strict=True,
-        )
-    )
-
-
 def _register_entity_ruler() -> None:
     """spaCy's EntityRuler, set to annotate a document that has no entities yet.
 
@@ -532,6 +510,32 @@ def _register_entity_ruler() -> None:
             strings = doc.vocab.strings
             return sorted(super().match(doc), key=lambda m: (m[1] - m[2], m[1], strings[m[0]]))
 
+        def entities(self, doc: Doc) -> list[tuple[str, str, int, int]]:
+            """(label, id, first token, end token) of the entities this ruler sets on a Doc
+            that has none yet, in token order: what the extraction reads, without writing
+            them to the Doc first."""
+            strings = doc.vocab.strings
+            return sorted(
+                (
+                    (strings[label] if isinstance(label, int) else label, ent_id, start, end)
+                    for label, ent_id, start, end in self._chosen(self.match(doc))
+                ),
+                key=lambda ent: ent[2],
+            )
+
+        def _chosen(
+            self, matches: list[tuple[int, int, int]]
+        ) -> Iterator[tuple[str | int, str, int, int]]:
+            """The matches the stock ruler keeps on a Doc without entities: each that overlaps
+            no match kept before it, as (label, id, first token, end token)."""
+            seen: set[int] = set()
+            for match_id, start, end in matches:
+                if start in seen or end - 1 in seen:  # the stock ruler tests both boundaries
+                    continue
+                label, ent_id = self._ent_ids.get(match_id, (match_id, ""))
+                seen.update(range(start, end))
+                yield label, ent_id, start, end
+
         def set_annotations(self, doc: Doc, matches: list[tuple[int, int, int]]) -> None:
             if doc.has_annotation("ENT_IOB") or self.overwrite:
                 super().set_annotations(doc, matches)
@@ -541,16 +545,11 @@ def _register_entity_ruler() -> None:
             n = len(doc)
             iob, types, ids = [2] * n, [0] * n, [0] * n  # 2: O, outside any entity
             strings = doc.vocab.strings
-            seen: set[int] = set()
-            for match_id, start, end in matches:
-                if start in seen or end - 1 in seen:  # the stock ruler tests both boundaries
-                    continue
-                label, ent_id = self._ent_ids.get(match_id, (match_id, ""))
+            for label, ent_id, start, end in self._chosen(matches):
                 width = end - start
                 iob[start:end] = [3] + [1] * (width - 1)  # B, then I
                 types[start:end] = [strings.add(label) if isinstance(label, str) else label] * width
                 ids[start:end] = [strings.add(ent_id) if ent_id else 0] * width
-                seen.update(range(start, end))
             table = numpy.array([iob, types, ids], dtype="uint64").T
             doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID], numpy.ascontiguousarray(table))  # type: ignore[arg-type]
 
@@ -594,6 +593,7 @@ class NormExtractor:
         self.nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
         _register_entity_ruler()
         ruler = self.nlp.add_pipe(ENTITY_RULER, config={"phrase_matcher_attr": "ORTH"})
+        self.ruler: Any = ruler  # an OntologyEntityRuler
         patterns = [
             {"label": label, "pattern": form, "id": concept} for label, form, concept in label_forms
         ]
@@ -627,18 +627,15 @@ class NormExtractor:
         # whitespace needs reconciling (spaCy's own zh tokenizer spends a fifth of its time so).
         words = jieba.lcut(text)
         doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
-        for _, component in self.nlp.pipeline:
-            doc = component(doc)
         offsets = list(accumulate(map(len, words), initial=0))
         offsets.pop()
-        # Entities read from the token array and mapped to characters through the word
-        # offsets: doc.ents and a Span's characters would build a Token object per word.
-        strings = self.nlp.vocab.strings
+        # The entity ruler's entities as it would set them, mapped to characters through the
+        # word offsets: writing them to the Doc and reading them back cost more than matching.
         bounds = [*offsets, len(text)]
         ents = []
-        for label_key, first, last, ent_id in _entity_rows(doc):
+        for label, ent_id, first, last in self.ruler.entities(doc):
             a, b = bounds[first], bounds[last]
-            ents.append(_Ent(strings[label_key], f"{PK}{strings[ent_id]}", a, b, text[a:b]))
+            ents.append(_Ent(label, f"{PK}{ent_id}", a, b, text[a:b]))
         marks: dict[str, list[tuple[int, int, str]]] = {}
         token_rules = self.token_rules
         for word, at in zip(words, offsets, strict=True):
