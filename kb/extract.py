@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate
@@ -45,6 +45,7 @@ SCHEME_LABELS = {
 }
 MODALITIES = ("OBLIGATION", "PROHIBITION", "PERMISSION", "ENCOURAGEMENT")
 ACTOR = ("ACTOR",)
+MEASURES = ("MEASURE", "SANCTION")
 # Words that qualify an actor and must stay separate jieba tokens (各级党委 → 各级 党委).
 QUALIFIERS = (
     "各级",
@@ -357,6 +358,9 @@ class _Ent:
     text: str
 
 
+Mark = tuple[int, int, str]  # a rule match: start, end, rule id
+
+
 @dataclass
 class _Analysis:
     """A whole text analysed once: jieba's words, entities and rule matches, by character
@@ -381,13 +385,20 @@ class _Analysis:
             for e in self.ents[bisect_left(keys, start) : bisect_left(keys, end)]
             if e.end <= end
         ]
-        marks = {}
-        for label, spans in self.marks.items():
-            keys = self.mark_starts[label]
-            lo, hi = bisect_left(keys, start), bisect_left(keys, end)
-            if lo < hi:
-                marks[label] = [(a - start, b - start, r) for a, b, r in spans[lo:hi] if b <= end]
-        return _Sentence(self.text[start:end], tokens, ents, marks, token_starts, token_ends)
+        marks: dict[str, tuple[list[Mark], list[int]]] = {}  # label → marks, their starts
+        keys = self.mark_keys
+        for a, b, rule_id, label in self.all_marks[
+            bisect_left(keys, start) : bisect_left(keys, end)
+        ]:
+            if b <= end:
+                found = marks.get(label)
+                if found is None:
+                    found = marks[label] = ([], [])
+                found[0].append((a - start, b - start, rule_id))
+                found[1].append(a - start)
+        return _Sentence(
+            self.text[start:end], start, self, tokens, ents, marks, token_starts, token_ends
+        )
 
     @cached_property
     def _ent_starts(self) -> list[int]:
@@ -399,27 +410,100 @@ class _Analysis:
         return [*self.offsets, len(self.text)]
 
     @cached_property
-    def mark_starts(self) -> dict[str, list[int]]:
-        """Sorted start offsets of each label's marks, for bisection."""
-        return {label: [m[0] for m in spans] for label, spans in self.marks.items()}
+    def all_marks(self) -> list[tuple[int, int, str, str]]:
+        """Every label's marks as (start, end, rule id, label), sorted: a sentence takes its
+        marks with two bisections, whatever the number of labels."""
+        return sorted((a, b, r, label) for label, spans in self.marks.items() for a, b, r in spans)
+
+    @cached_property
+    def mark_keys(self) -> list[int]:
+        return [m[0] for m in self.all_marks]
+
+    @cached_property
+    def mark_end(self) -> dict[tuple[str, int], int]:
+        """(label, start) → where the shortest mark of the label starting there ends: whether
+        a rule's word starts at a place is one lookup for the whole text."""
+        out: dict[tuple[str, int], int] = {}
+        for label, spans in self.marks.items():
+            for start, end, _ in reversed(spans):  # sorted, so the shortest is kept
+                out[label, start] = end
+        return out
 
 
-@dataclass
 class _Sentence:
-    """A sentence analysed: tokens, entities and rule matches, by character offsets."""
+    """A sentence of an analysed text: tokens, entities and rule matches (by label, with their
+    starts for bisection), by character offsets from its start.
 
-    text: str
-    tokens: list[_Tok]
-    ents: list[_Ent]
-    marks: dict[str, list[tuple[int, int, str]]]  # label → (start, end, rule id)
-    token_starts: list[int] = field(default_factory=list, repr=False)
-    token_ends: list[int] = field(default_factory=list, repr=False)
-    memo: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False, compare=False)
+    The clause rules ask the same few questions many times (which marks of a label lie in a
+    span, does one start here, which actors lie in a span), so each has an index built once:
+    per label for marks and entities, and for the whole text for "a mark starts here".
+    """
 
-    def __post_init__(self) -> None:
-        if self.tokens and not self.token_starts:
-            self.token_starts = [t.start for t in self.tokens]
-            self.token_ends = [t.end for t in self.tokens]
+    def __init__(
+        self,
+        text: str,
+        base: int,
+        whole: _Analysis,
+        tokens: list[_Tok],
+        ents: list[_Ent],
+        marks: dict[str, tuple[list[Mark], list[int]]],
+        token_starts: list[int],
+        token_ends: list[int],
+    ) -> None:
+        self.text = text
+        self.base = base  # where the sentence starts in the whole text
+        self.whole = whole
+        self.tokens = tokens
+        self.ents = ents
+        self._marks = marks
+        self.token_starts = token_starts
+        self.token_ends = token_ends
+        self.memo: dict[tuple[Any, ...], Any] = {}
+        self._ents_of: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
+
+    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
+    # marks are sorted by start. Lookups bisect instead of scanning the sentence.
+
+    @cached_property
+    def _ent_starts(self) -> list[int]:
+        return [e.start for e in self.ents]
+
+    def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
+        """The marks of a label inside `[start, end)`."""
+        found = self._marks.get(label)
+        if found is None:
+            return []
+        spans, keys = found
+        return [m for m in spans[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
+
+    def marks_of(self, label: str) -> list[Mark]:
+        """The marks of a label in the sentence."""
+        found = self._marks.get(label)
+        return found[0] if found is not None else []
+
+    def mark_starts_at(self, label: str, pos: int) -> bool:
+        """Whether a mark of the label starts at `pos`."""
+        end = self.whole.mark_end.get((label, self.base + pos))
+        return end is not None and pos >= 0 and end - self.base <= len(self.text)
+
+    def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
+        """The entities of the labels inside `[start, end)`."""
+        index = self._ents_of.get(labels)
+        if index is None:
+            ents = [e for e in self.ents if e.label in labels]
+            index = self._ents_of[labels] = (ents, [e.start for e in ents], [e.end for e in ents])
+        ents, starts, ends = index
+        return ents[bisect_left(starts, start) : bisect_right(ends, end)]
+
+    def ent_covering(self, pos: int) -> _Ent | None:
+        """The entity that `pos` falls inside, if any."""
+        k = bisect_right(self._ent_starts, pos) - 1
+        return self.ents[k] if k >= 0 and self.ents[k].end > pos else None
+
+    def ent_at(self, pos: int) -> _Ent | None:
+        """The entity that starts at `pos`, if any."""
+        ent = self.ent_covering(pos)
+        return ent if ent is not None and ent.start == pos else None
 
     def spans_of(self, label: str) -> set[tuple[int, int]]:
         """The (start, end) of the entities of a label, computed once per sentence."""
@@ -439,37 +523,13 @@ class _Sentence:
 
     def known_starts(self, start: int, end: int) -> set[int]:
         """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
-        out = {m[0] for spans in self.marks.values() for m in spans if start <= m[0] < end}
+        out = {a for _, starts in self._marks.values() for a in starts if start <= a < end}
         out.update(e.start for e in self.ents if start <= e.start < end)
         return out
 
     @cached_property
     def unit_spans(self) -> set[tuple[int, int]]:
-        return {(m[0], m[1]) for m in self.marks.get("UNIT_NOUN", [])}
-
-    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
-    # marks are sorted by start. Lookups bisect instead of scanning the sentence.
-    @cached_property
-    def _ent_starts(self) -> list[int]:
-        return [e.start for e in self.ents]
-
-    def marks_in(self, label: str, start: int, end: int) -> list[tuple[int, int, str]]:
-        spans = self.marks.get(label)
-        if not spans:
-            return []
-        key = ("mark starts", label)
-        keys = self.memo.get(key)
-        if keys is None:
-            keys = self.memo[key] = [m[0] for m in spans]
-        return [m for m in spans[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
-
-    def ents_in(self, labels: Iterable[str], start: int, end: int) -> list[_Ent]:
-        keys = self._ent_starts
-        return [
-            e
-            for e in self.ents[bisect_left(keys, start) : bisect_left(keys, end)]
-            if e.label in labels and e.end <= end
-        ]
+        return {(m[0], m[1]) for m in self.marks_of("UNIT_NOUN")}
 
     def token_at(self, pos: int) -> _Tok | None:
         keys = self.token_starts
@@ -804,8 +864,7 @@ class NormExtractor:
         if state.reported and first_sentence and _is_slogan(an, clauses, state.sentences):
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
         if an.text.count("越") >= 2 or any(
-            m[2] == "S007" and an.text[m[0] : m[1]] == "只有"
-            for m in an.marks.get("NON_ACTION", [])
+            m[2] == "S007" and an.text[m[0] : m[1]] == "只有" for m in an.marks_of("NON_ACTION")
         ):
             return norms  # 越…越要… / 只有…才能…: maxims, not rules
         modal: str | None = None
@@ -842,8 +901,8 @@ class NormExtractor:
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
             if clause.condition is not None:
                 cs, ce = clause.condition
-                grade = next((g.concept for g in an.ents_in(["GRADE"], cs, ce)), None)
-                about = tuple(a.concept for a in an.ents_in(["ACTOR"], cs, ce))
+                grade = next((g.concept for g in an.ents_in(("GRADE",), cs, ce)), None)
+                about = tuple(a.concept for a in an.ents_in(("ACTOR",), cs, ce))
                 breach = bool(an.marks_in("BREACH", cs, ce))
                 actors = tuple(mention(h, lvl) for h, lvl in _heads(an, an.ents_in(ACTOR, cs, ce)))
                 condition: Condition | None = Condition(*cite(cs, ce), grade, about, breach, actors)
@@ -916,7 +975,7 @@ class NormExtractor:
             # A breach condition with a sanction as its consequence punishes an earlier duty.
             if condition is not None and condition.breach and clause.sanction is not None:
                 cs, ce = clause.condition or pending_span or (c_start, c_start)
-                breach_concepts = {e.concept for e in an.ents_in(["MEASURE"], cs, ce)}
+                breach_concepts = {e.concept for e in an.ents_in(("MEASURE",), cs, ce)}
                 target_norms = _punished(
                     state.norms + norms,
                     condition.text,
@@ -1066,7 +1125,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         and (
             modal_pos[1] >= end
             or any(
-                not any(e.start <= m[0] < e.end for e in an.ents)  # inside a name (巡察组)
+                an.ent_covering(m[0]) is None  # not inside a name (巡察组)
                 and "的" not in an.text[m[1] : modal_pos[0]]  # inside a 的-phrase (发现…的可…)
                 for m in an.marks_in("IMPERATIVE", start, modal_pos[0])
             )
@@ -1145,7 +1204,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         if tok.start != verb_at or not (
             tok.text in LEADING_ADVERBS
             or (tok.start, tok.end) in frequencies
-            or any(m[0] == tok.start for m in an.marks.get("ADVERB", []))
+            or an.mark_starts_at("ADVERB", tok.start)
         ):
             break
         verb_at = tok.end
@@ -1157,14 +1216,12 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             clause.bearers, clause.bearer_start = agents, agents[0][0].start
             verb_at = agents[-1][0].end
     lead = an.marks_in("IMPERATIVE", verb_at, end)
-    measure_later = bool(an.ents_in(["MEASURE", "SANCTION"], verb_at, end))
+    measure_later = bool(an.ents_in(MEASURES, verb_at, end))
     prep_first = any(
-        m[0] == verb_at
-        for label in ("RECIPIENT_PREP", "TARGET_PREP")
-        for m in an.marks.get(label, [])
+        an.mark_starts_at(label, verb_at) for label in ("RECIPIENT_PREP", "TARGET_PREP")
     ) or any(  # 重大问题向市委报告: a topic first, then 向X and a report
         an.marks_in("RECIPIENT_PREP", verb_at, e.start)
-        for e in an.ents_in(["MEASURE"], verb_at, end)
+        for e in an.ents_in(("MEASURE",), verb_at, end)
     )
     clause.imperative = (
         bool(lead and lead[0][0] == verb_at)
@@ -1174,7 +1231,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
         or clause.required
     )
-    measures = an.ents_in(["MEASURE", "SANCTION"], a_start, end)
+    measures = an.ents_in(MEASURES, a_start, end)
     if measures:
         head = measures[-1]
         # The measure heads the action only near its end (…报告履职情况); a measure inside a
@@ -1194,7 +1251,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         for t in _prep_actors(an, "TARGET_PREP", a_start, end)
         if (t[0].start, t[0].end) not in taken
     ]
-    freq = an.ents_in(["FREQUENCY"], start, end)
+    freq = an.ents_in(("FREQUENCY",), start, end)
     clause.frequency = freq[0] if freq else None
     return clause
 
@@ -1238,7 +1295,7 @@ def _quoted_term(text: str, start: int, end: int) -> bool:
 
 
 def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
-    return any(m[0] == pos for m in an.marks.get(label, []))
+    return an.mark_starts_at(label, pos)
 
 
 def _is_means(an: _Sentence, start: int, end: int) -> bool:
@@ -1285,11 +1342,7 @@ def _is_adjunct(
     # A topic before a clause that opens with its modal: 破解…难题，必须明确监督重点.
     if number == 1 and modal is None and number < len(clauses):
         nxt_start = clauses[number][0]
-        return any(
-            m[0] == nxt_start
-            for label in ("OBLIGATION", "PROHIBITION")
-            for m in an.marks.get(label, [])
-        )
+        return any(an.mark_starts_at(label, nxt_start) for label in ("OBLIGATION", "PROHIBITION"))
     return False
 
 
@@ -1309,12 +1362,12 @@ def _actors_after_marker(
         for m in an.marks_in(label, start, end)
     ] + [t.start for t in an.tokens_in(start, end) if t.text in LEADING_ADVERBS]
     stop = min([v for v in verbs if v > start], default=end)
-    actors = an.ents_in(["ACTOR"], start, stop)
+    actors = an.ents_in(("ACTOR",), start, stop)
     if not actors:
         return []
     # What stands before the first actor, level words and quotes aside.
     lead = "".join(ch for ch in an.text[start : actors[0].start] if ch not in QUOTE_MARKS)
-    for level in an.ents_in(["LEVEL"], start, actors[0].start):
+    for level in an.ents_in(("LEVEL",), start, actors[0].start):
         lead = lead.replace(level.text, "", 1)
     # The actors must open the phrase; modifiers may come first (地方、部门和单位).
     if lead not in ("", "各", "各级") and not (
@@ -1387,7 +1440,7 @@ def _condition_frame(
             t.text in GOVERNED_VERB_STOPS and "的" not in an.text[t.end : end]
             for t in an.tokens_in(start + 1, end)
         )  # a verb inside a 的-phrase describes the case (对…在落实部署…存在的问题)
-        and not any(e.end == end for e in an.ents_in(["MEASURE", "SANCTION"], start, end))
+        and not any(e.end == end for e in an.ents_in(MEASURES, start, end))
     ):
         return (start, end)
     # …的由X…: the case, then who deals with it (排名靠后的由…进行约谈提醒).
@@ -1420,15 +1473,11 @@ def _frame_close(an: _Sentence, from_pos: int, limit: int, end: int) -> int | No
         nxt = an.token_at(after)
         if nxt is None:
             continue
+        measure = an.ent_at(after)
         follows = (
             after == limit
-            or any(
-                m[0] == after for label in ("ADVERB", "IMPERATIVE") for m in an.marks.get(label, [])
-            )
-            or any(
-                e.start == after and e.label in ("MEASURE", "SANCTION") and e.end >= end
-                for e in an.ents
-            )
+            or any(an.mark_starts_at(label, after) for label in ("ADVERB", "IMPERATIVE"))
+            or (measure is not None and measure.label in MEASURES and measure.end >= end)
             or nxt.text
             in ("进行", "予以", "给予", "作出", "应当", "要", "可", "可以", "一律", "依规依纪")
         )
@@ -1547,7 +1596,7 @@ def _zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | 
 
 
 def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
-    actors = an.ents_in(["ACTOR"], start, end)
+    actors = an.ents_in(("ACTOR",), start, end)
     if not actors:
         return []
     levels = an.spans_of("LEVEL")
@@ -1609,7 +1658,7 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
                 continue
             heads = _heads(an, actors)
         else:
-            stop = next((e.start for e in an.ents_in(["MEASURE", "SANCTION"], p_end, end)), end)
+            stop = next((e.start for e in an.ents_in(MEASURES, p_end, end)), end)
             verb_at = next(
                 (t.start for t in an.tokens_in(p_end, stop) if t.text in GOVERNED_VERB_STOPS),
                 stop,
@@ -1626,9 +1675,9 @@ def _meeting_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str
     out: list[tuple[_Ent, str | None]] = []
     for _s, m_end, _ in an.marks_in("MEETING_OPEN", start, end):
         close = an.text.find("上", m_end, end)
-        if close < 0 or not any(e.start == close + 1 for e in an.ents_in(["MEASURE"], close, end)):
+        if close < 0 or not any(e.start == close + 1 for e in an.ents_in(("MEASURE",), close, end)):
             continue
-        out.extend(_heads(an, an.ents_in(["ACTOR"], m_end, close)))
+        out.extend(_heads(an, an.ents_in(("ACTOR",), m_end, close)))
     return out
 
 
