@@ -551,7 +551,8 @@ def _register_entity_ruler() -> None:
     Before it keeps a match, the stock ruler looks at every token of the match for an entity set
     earlier, building a Token object each time; with nothing set earlier that check cannot fail,
     and it cost more than the matching. Matches are chosen as the stock ruler chooses them, with
-    ties between labels broken by name rather than by hash order.
+    ties between labels broken by name rather than by hash order. The extraction asks it for
+    the entities of jieba's words (`entities`), which it finds without making a Doc.
     """
     import numpy
     from spacy.attrs import ENT_ID, ENT_IOB, ENT_TYPE
@@ -570,18 +571,68 @@ def _register_entity_ruler() -> None:
             strings = doc.vocab.strings
             return sorted(super().match(doc), key=lambda m: (m[1] - m[2], m[1], strings[m[0]]))
 
-        def entities(self, doc: Doc) -> list[tuple[str, str, int, int]]:
-            """(label, id, first token, end token) of the entities this ruler sets on a Doc
-            that has none yet, in token order: what the extraction reads, without writing
-            them to the Doc first."""
-            strings = doc.vocab.strings
+        _phrase_index: dict[str, list[tuple[list[str], int, str]]] | None = None
+
+        def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
+            super().add_patterns(patterns)
+            self._phrase_index = None
+
+        def clear(self) -> None:
+            super().clear()
+            self._phrase_index = None
+
+        def remove(self, ent_id: str) -> None:
+            super().remove(ent_id)
+            self._phrase_index = None
+
+        def entities(self, words: list[str]) -> list[tuple[str, str, int, int]]:
+            """(label, id, first token, end token) of the entities this ruler sets on a Doc of
+            these words, in token order, found without building the Doc.
+
+            The phrase patterns are looked up by their first word: the matches the
+            PhraseMatcher finds on the Doc, where making the Doc (a lexeme for each word the
+            vocabulary has not seen) cost more than the matching.
+            """
+            if self.token_patterns:  # token patterns need the Matcher, which needs the Doc
+                doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
+                matches = self.match(doc)
+            else:
+                matches = self._phrase_matches(words)
+            strings = self.nlp.vocab.strings
             return sorted(
                 (
                     (strings[label] if isinstance(label, int) else label, ent_id, start, end)
-                    for label, ent_id, start, end in self._chosen(self.match(doc))
+                    for label, ent_id, start, end in self._chosen(matches)
                 ),
                 key=lambda ent: ent[2],
             )
+
+        def _phrase_matches(self, words: list[str]) -> list[tuple[int, int, int]]:
+            """Every occurrence of a phrase pattern in the words, as (match key, first token,
+            end token), in the order `match` gives."""
+            index = self._phrases()
+            found: set[tuple[int, int, str, int]] = set()
+            for start, word in enumerate(words):
+                for phrase, key, name in index.get(word, ()):
+                    end = start + len(phrase)
+                    if words[start:end] == phrase:
+                        found.add((start - end, start, name, key))
+            return [(key, start, start - width) for width, start, _, key in sorted(found)]
+
+        def _phrases(self) -> dict[str, list[tuple[list[str], int, str]]]:
+            """The phrase patterns by their first word: (words, match key, key name)."""
+            if self._phrase_index is None:
+                strings = self.nlp.vocab.strings
+                index: dict[str, list[tuple[list[str], int, str]]] = {}
+                for name, docs in self.phrase_patterns.items():
+                    for pattern in docs:
+                        phrase = [token.text for token in pattern]
+                        if phrase:
+                            index.setdefault(phrase[0], []).append(
+                                (phrase, strings.add(name), name)
+                            )
+                self._phrase_index = index
+            return self._phrase_index
 
         def _chosen(
             self, matches: list[tuple[int, int, int]]
@@ -686,14 +737,13 @@ class NormExtractor:
         # The jieba segmenter's words become the Doc as they are: they tile the text, so no
         # whitespace needs reconciling (spaCy's own zh tokenizer spends a fifth of its time so).
         words = jieba.lcut(text)
-        doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
         offsets = list(accumulate(map(len, words), initial=0))
         offsets.pop()
         # The entity ruler's entities as it would set them, mapped to characters through the
         # word offsets: writing them to the Doc and reading them back cost more than matching.
         bounds = [*offsets, len(text)]
         ents = []
-        for label, ent_id, first, last in self.ruler.entities(doc):
+        for label, ent_id, first, last in self.ruler.entities(words):
             a, b = bounds[first], bounds[last]
             ents.append(_Ent(label, f"{PK}{ent_id}", a, b, text[a:b]))
         marks: dict[str, list[tuple[int, int, str]]] = {}
@@ -701,12 +751,13 @@ class NormExtractor:
         for word, at in zip(words, offsets, strict=True):
             for label, rule_id in token_rules.get(word, ()):
                 marks.setdefault(label, []).append((at, at + len(word), rule_id))
-        for match_id, start, end in self.matcher(doc) if len(self.matcher) else ():
-            rule_id = self.nlp.vocab.strings[match_id]
-            span = doc[start:end]
-            marks.setdefault(self.rule_labels[rule_id], []).append(
-                (span.start_char, span.end_char, rule_id)
-            )
+        if len(self.matcher):  # rules of more than one token
+            doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
+            for match_id, start, end in self.matcher(doc):
+                rule_id = self.nlp.vocab.strings[match_id]
+                marks.setdefault(self.rule_labels[rule_id], []).append(
+                    (bounds[start], bounds[end], rule_id)
+                )
         for spans in marks.values():
             spans.sort()
         return _Analysis(text, words, offsets, ents, marks)
