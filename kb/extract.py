@@ -153,6 +153,7 @@ GOVERNED_VERB_STOPS = {
 }
 TEXT_KINDS_NORMATIVE = {"paragraph", "item"}
 # Place names before an organ (石鼓区纪委监委, 衡阳市衡东县纪委监委), however jieba cuts them.
+HAN = re.compile(r"[\u4e00-\u9fff]+")  # Chinese characters only
 PLACE_NAMES = re.compile(r"([\u4e00-\u9fff]{1,4}[省市县区州盟旗镇乡])+")
 # Headings of measures: a direction of change (推动X向Y延伸), what the measures are put forward
 # as (突出把X作为…).
@@ -1564,7 +1565,6 @@ def _level_start(an: _Sentence, ent: _Ent) -> int:
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
     """Coordinated actors are each kept; an actor directly followed by another modifies it."""
     heads: list[tuple[_Ent, str | None]] = []
-    units = an.unit_spans
     chain: int | None = None  # where the modifiers before the next head begin
     for k, ent in enumerate(actors):
         nxt = actors[k + 1] if k + 1 < len(actors) else None
@@ -1577,7 +1577,10 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
                 or (
                     between in ("和", "、", "及")
                     and (
-                        ((ent.start, ent.end) in units and (nxt.start, nxt.end) in units)
+                        (
+                            (ent.start, ent.end) in an.unit_spans
+                            and (nxt.start, nxt.end) in an.unit_spans
+                        )
                         or (_is_body(ent) and _is_body(nxt))
                     )
                     and after is not None
@@ -1626,7 +1629,7 @@ def _shares_head(an: _Sentence, start: int, end: int, between: str) -> bool:
     body = between.lstrip("、和及与")
     if not body or len(body) > SHARED_BODY_MAX or len(between) - len(body) > 1 or "等" in body:
         return False  # X、Y等Z lists X, Y and Z
-    if not all("\u4e00" <= ch <= "\u9fff" for ch in body):
+    if not HAN.fullmatch(body):
         return False
     gap = an.tokens_in(start, end)
     glue = SUBJECT_GLUE - CONJUNCTIONS - set(QUOTE_MARKS)
@@ -1697,6 +1700,8 @@ def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
 def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[_Ent, str | None]]:
     """Actors governed by a preposition: 向X报告, 对X的监督, 同X谈话 (up to the action noun)."""
     out: list[tuple[_Ent, str | None]] = []
+    if not an.ents_in(ACTOR, start, end):
+        return out  # most clauses name no actor after their verb
     for p_start, p_end, _ in an.marks_in(label, start, end):
         if an.text[p_start:p_end] in DISPOSAL:
             # 把X作为重点 / 将X纳入…: X is the target only when X is the actor itself, not
@@ -1724,6 +1729,8 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
 def _meeting_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str | None]]:
     """在X上述责述廉: the meeting X (its body) hears the report."""
     out: list[tuple[_Ent, str | None]] = []
+    if not an.ents_in(ACTOR, start, end):
+        return out
     for _s, m_end, _ in an.marks_in("MEETING_OPEN", start, end):
         close = an.text.find("上", m_end, end)
         if close < 0 or not any(e.start == close + 1 for e in an.ents_in(("MEASURE",), close, end)):
