@@ -375,17 +375,6 @@ class _Analysis:
 
     def view(self, start: int, end: int) -> _Sentence:
         """The part `[start, end)` of the text, with offsets relative to `start`."""
-        bounds = self.bounds
-        lo, hi = bisect_left(bounds, start), bisect_right(bounds, end) - 1  # words inside
-        token_starts = [o - start for o in bounds[lo:hi]]
-        token_ends = [o - start for o in bounds[lo + 1 : hi + 1]]
-        tokens = list(map(_Tok, self.words[lo:hi], token_starts, token_ends))
-        keys = self._ent_starts
-        ents = [
-            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
-            for e in self.ents[bisect_left(keys, start) : bisect_left(keys, end)]
-            if e.end <= end
-        ]
         marks: dict[str, tuple[list[Mark], list[int]]] = {}  # label → marks, their starts
         keys = self.mark_keys
         for a, b, rule_id, label in self.all_marks[
@@ -397,12 +386,10 @@ class _Analysis:
                     found = marks[label] = ([], [])
                 found[0].append((a - start, b - start, rule_id))
                 found[1].append(a - start)
-        return _Sentence(
-            self.text[start:end], start, self, tokens, ents, marks, token_starts, token_ends
-        )
+        return _Sentence(self.text[start:end], start, self, marks)
 
     @cached_property
-    def _ent_starts(self) -> list[int]:
+    def ent_starts(self) -> list[int]:
         return [e.start for e in self.ents]
 
     @cached_property
@@ -445,25 +432,51 @@ class _Sentence:
         text: str,
         base: int,
         whole: _Analysis,
-        tokens: list[_Tok],
-        ents: list[_Ent],
         marks: dict[str, tuple[list[Mark], list[int]]],
-        token_starts: list[int],
-        token_ends: list[int],
     ) -> None:
         self.text = text
         self.base = base  # where the sentence starts in the whole text
         self.whole = whole
-        self.tokens = tokens
-        self.ents = ents
         self._marks = marks
-        self.token_starts = token_starts
-        self.token_ends = token_ends
         self.memo: dict[tuple[Any, ...], Any] = {}
         self._ents_of: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
 
     # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
     # marks are sorted by start. Lookups bisect instead of scanning the sentence.
+
+    # Tokens and entities are cut from the whole text when a rule first asks for them: the
+    # checks that dismiss a sentence early look at its text and marks only.
+    @cached_property
+    def _word_range(self) -> tuple[int, int]:
+        """The indices of the whole text's words inside the sentence."""
+        bounds = self.whole.bounds
+        return bisect_left(bounds, self.base), bisect_right(bounds, self.base + len(self.text)) - 1
+
+    @cached_property
+    def token_starts(self) -> list[int]:
+        lo, hi = self._word_range
+        return [o - self.base for o in self.whole.bounds[lo:hi]]
+
+    @cached_property
+    def token_ends(self) -> list[int]:
+        lo, hi = self._word_range
+        return [o - self.base for o in self.whole.bounds[lo + 1 : hi + 1]]
+
+    @cached_property
+    def tokens(self) -> list[_Tok]:
+        lo, hi = self._word_range
+        return list(map(_Tok, self.whole.words[lo:hi], self.token_starts, self.token_ends))
+
+    @cached_property
+    def ents(self) -> list[_Ent]:
+        start, end = self.base, self.base + len(self.text)
+        whole = self.whole
+        keys = whole.ent_starts
+        return [
+            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
+            for e in whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
+            if e.end <= end
+        ]
 
     @cached_property
     def _ent_starts(self) -> list[int]:
