@@ -626,8 +626,10 @@ def _register_entity_ruler() -> None:
             end token), in the order `match` gives."""
             index = self._phrases()
             found: set[tuple[int, int, str, int]] = set()
-            for start, word in enumerate(words):
-                for phrase, key, name in index.get(word, ()):
+            # Dictionary lookups in one C-level pass; most words start no phrase.
+            starting = [(at, found) for at, found in enumerate(map(index.get, words)) if found]
+            for start, phrases in starting:
+                for phrase, key, name in phrases:
                     end = start + len(phrase)
                     if words[start:end] == phrase:
                         found.add((start - end, start, name, key))
@@ -762,9 +764,12 @@ class NormExtractor:
             ents.append(_Ent(label, f"{PK}{ent_id}", a, b, text[a:b]))
         marks: dict[str, list[tuple[int, int, str]]] = {}
         token_rules = self.token_rules
-        for word, at in zip(words, offsets, strict=True):
-            for label, rule_id in token_rules.get(word, ()):
-                marks.setdefault(label, []).append((at, at + len(word), rule_id))
+        # Dictionary lookups in one C-level pass; most words are no rule's.
+        ruled = [(k, found) for k, found in enumerate(map(token_rules.get, words)) if found]
+        for k, rules in ruled:
+            at, end = bounds[k], bounds[k + 1]
+            for label, rule_id in rules:
+                marks.setdefault(label, []).append((at, end, rule_id))
         if len(self.matcher):  # rules of more than one token
             doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
             for match_id, start, end in self.matcher(doc):
