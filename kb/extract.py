@@ -152,8 +152,8 @@ GOVERNED_VERB_STOPS = {
     "，",
 }
 TEXT_KINDS_NORMATIVE = {"paragraph", "item"}
-# Place names before an organ (石鼓区纪委监委, 衡阳市衡东县纪委监委), however jieba cuts them.
 HAN = re.compile(r"[\u4e00-\u9fff]+")  # Chinese characters only
+# Place names before an organ (石鼓区纪委监委, 衡阳市衡东县纪委监委), however jieba cuts them.
 PLACE_NAMES = re.compile(r"([\u4e00-\u9fff]{1,4}[省市县区州盟旗镇乡])+")
 # Headings of measures: a direction of change (推动X向Y延伸), what the measures are put forward
 # as (突出把X作为…).
