@@ -550,6 +550,13 @@ class _Sentence:
         k = bisect_left(keys, pos)
         return self.tokens[k] if k < len(keys) and keys[k] == pos else None
 
+    def has_tokens_in(self, start: int, end: int) -> bool:
+        return bisect_left(self.token_starts, start) < bisect_right(self.token_ends, end)
+
+    def last_token_in(self, start: int, end: int) -> _Tok | None:
+        k = bisect_right(self.token_ends, end) - 1
+        return self.tokens[k] if k >= 0 and self.token_starts[k] >= start else None
+
     def tokens_in(self, start: int, end: int) -> list[_Tok]:
         return self.tokens[
             bisect_left(self.token_starts, start) : bisect_right(self.token_ends, end)
@@ -1147,7 +1154,7 @@ class _ScopeState:
     sentences: int = 0  # how many sentences the scope has
 
 
-@dataclass
+@dataclass(slots=True)
 class _Clause:
     modal: str | None = None
     bearers: list[tuple[_Ent, str | None]] = field(default_factory=list)
@@ -1170,8 +1177,7 @@ class _Clause:
 def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[str]]) -> _Clause:
     clause = _Clause()
     clause.ends_scope = end < len(an.text) and an.text[end : end + 1] in CLAUSE_BREAK
-    tokens = an.tokens_in(start, end)
-    if not tokens:
+    if not an.has_tokens_in(start, end):
         clause.action = (start, start)
         return clause
     # The deontic marker: the first modal token (不 before it negates an obligation).
@@ -1215,7 +1221,8 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     if cond is not None:
         zone_end = min(zone_end, cond[0])
     subject_start = start
-    for connective in REPORT_CONNECTIVES:  # 提出各级纪委书记每年…: the subject follows
+    for connective in REPORT_CONNECTIVES if an.text.startswith(REPORT_CONNECTIVES, start) else ():
+        # 提出各级纪委书记每年…: the subject follows
         if an.text.startswith(connective, start):
             subject_start = start + len(connective)
             break
@@ -1254,7 +1261,8 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         a_start = start
     while a_start < end and an.text[a_start] in "，, ":
         a_start += 1
-    for connective in REPORT_CONNECTIVES:  # 提出了建立…: the measure starts after the connective
+    for connective in REPORT_CONNECTIVES if an.text.startswith(REPORT_CONNECTIVES, a_start) else ():
+        # 提出了建立…: the measure starts after the connective
         if an.text.startswith(connective, a_start):
             a_start += len(connective)
             break
@@ -1287,8 +1295,8 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             verb_at = agents[-1][0].end
     lead = an.marks_in("IMPERATIVE", verb_at, end)
     measure_later = bool(an.ents_in(MEASURES, verb_at, end))
-    prep_first = any(
-        an.mark_starts_at(label, verb_at) for label in ("RECIPIENT_PREP", "TARGET_PREP")
+    prep_first = (
+        an.mark_starts_at("RECIPIENT_PREP", verb_at) or an.mark_starts_at("TARGET_PREP", verb_at)
     ) or any(  # 重大问题向市委报告: a topic first, then 向X and a report
         an.marks_in("RECIPIENT_PREP", verb_at, e.start)
         for e in an.ents_in(("MEASURE",), verb_at, end)
@@ -1477,8 +1485,8 @@ def _condition_frame(
     limit = modal_pos[0] if modal_pos else end
     candidates = an.marks_in("CONDITION_OPEN", start, limit)
     closes = an.marks_in("CONDITION_CLOSE", start, limit)
-    last = an.tokens_in(start, end)[-1:] if modal_pos is None else []
-    glued_close = bool(last) and last[0].text.endswith(("后", "时"))
+    last = an.last_token_in(start, end) if modal_pos is None else None
+    glued_close = last is not None and last.text.endswith(("后", "时"))
     # Where the head starts after the subject; found only when a frame may open or close.
     head = _skip_actor_zone(an, start, limit) if candidates or closes or glued_close else start
     opens = [
@@ -1524,7 +1532,12 @@ def _condition_frame(
         if c_end - head <= 4:
             return (head, c_end)
     # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
-    if glued_close and last[0].text not in TIME_ADVERBS and an.text[end : end + 1] in "，,":
+    if (
+        glued_close
+        and last is not None
+        and last.text not in TIME_ADVERBS
+        and an.text[end : end + 1] in "，,"
+    ):
         return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
