@@ -796,20 +796,24 @@ class NormExtractor:
         """All norms of a document, in text order."""
         norms: list[Norm] = []
         attribution = attribute or (lambda scope: doc.id)
-        # One spaCy pass over the whole clean text; sentences are views on it.
+        # One analysis of the whole clean text; sentences are views on it.
         whole = self.analyse(doc.normalised.text)
         regulation = doc.meta.kind == "regulation"
-        section_of = {
-            seg.iri: child
-            for child in tree.children
-            if child.kind == "section"
-            for seg in child.walk()
-        }
-        section: Segment | None = None
-        subject: tuple[Mention, ...] = ()
         # An interpretation's sections explain parts of another text: the actor a section opens
         # with is its topic, not the agent of what follows.
         described = doc.meta.kind not in ("regulation", "interpretation")
+        section_of = (
+            {
+                seg.iri: child
+                for child in tree.children
+                if child.kind == "section"
+                for seg in child.walk()
+            }
+            if described
+            else {}
+        )
+        section: Segment | None = None
+        subject: tuple[Mention, ...] = ()
         for scope in _scopes(tree, regulation=regulation):
             if described and section_of.get(scope.iri) is not section:
                 # A report's section speaks of one actor: the one its heading names
@@ -1829,7 +1833,7 @@ def _sentences(segment: Segment) -> list[Segment]:
 
 def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
     """The units whose sentences share a carried subject: provisions, or paragraphs and items."""
-    if regulation and tree.find("provision"):
+    if regulation and any(seg.kind == "provision" for seg in tree.walk()):
         for part in tree.children:
             if part.kind == "part":
                 provisions = [c for c in part.children if c.kind == "provision"]
