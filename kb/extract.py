@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate
@@ -371,15 +371,13 @@ class _Analysis:
     words: list[str]
     offsets: list[int]  # where each word starts
     ents: list[_Ent]
-    marks: dict[str, list[tuple[int, int, str]]]  # label → (start, end, rule id)
+    marks: list[tuple[int, int, str, str]]  # rule matches: (start, end, rule id, label), sorted
 
     def view(self, start: int, end: int) -> _Sentence:
         """The part `[start, end)` of the text, with offsets relative to `start`."""
         marks: dict[str, tuple[list[Mark], list[int]]] = {}  # label → marks, their starts
         keys = self.mark_keys
-        for a, b, rule_id, label in self.all_marks[
-            bisect_left(keys, start) : bisect_left(keys, end)
-        ]:
+        for a, b, rule_id, label in self.marks[bisect_left(keys, start) : bisect_left(keys, end)]:
             if b <= end:
                 found = marks.get(label)
                 if found is None:
@@ -398,23 +396,17 @@ class _Analysis:
         return [*self.offsets, len(self.text)]
 
     @cached_property
-    def all_marks(self) -> list[tuple[int, int, str, str]]:
-        """Every label's marks as (start, end, rule id, label), sorted: a sentence takes its
-        marks with two bisections, whatever the number of labels."""
-        return sorted((a, b, r, label) for label, spans in self.marks.items() for a, b, r in spans)
-
-    @cached_property
     def mark_keys(self) -> list[int]:
-        return [m[0] for m in self.all_marks]
+        """Where each mark starts: a sentence takes its marks, of every label, by bisection."""
+        return [m[0] for m in self.marks]
 
     @cached_property
-    def mark_end(self) -> dict[tuple[str, int], int]:
-        """(label, start) → where the shortest mark of the label starting there ends: whether
-        a rule's word starts at a place is one lookup for the whole text."""
-        out: dict[tuple[str, int], int] = {}
-        for label, spans in self.marks.items():
-            for start, end, _ in reversed(spans):  # sorted, so the shortest is kept
-                out[label, start] = end
+    def mark_end(self) -> dict[str, dict[int, int]]:
+        """label → start → where the shortest mark of the label starting there ends: whether
+        a rule's word starts at a place is a lookup for the whole text."""
+        out: dict[str, dict[int, int]] = {}
+        for start, end, _, label in reversed(self.marks):  # sorted, so the shortest is kept
+            out.setdefault(label, {})[start] = end
         return out
 
 
@@ -497,7 +489,8 @@ class _Sentence:
 
     def mark_starts_at(self, label: str, pos: int) -> bool:
         """Whether a mark of the label starts at `pos`."""
-        end = self.whole.mark_end.get((label, self.base + pos))
+        ends = self.whole.mark_end.get(label)
+        end = ends.get(self.base + pos) if ends is not None else None
         return end is not None and pos >= 0 and end - self.base <= len(self.text)
 
     def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
@@ -616,31 +609,24 @@ def _register_entity_ruler() -> None:
             """
             if self.token_patterns:  # token patterns need the Matcher, which needs the Doc
                 doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
-                matches = self.match(doc)
+                chosen = self._chosen(self.match(doc))
             else:
-                matches = self._phrase_matches(words)
-            strings = self.nlp.vocab.strings
-            return sorted(
-                (
-                    (strings[label] if isinstance(label, int) else label, ent_id, start, end)
-                    for label, ent_id, start, end in self._chosen(matches)
-                ),
-                key=lambda ent: ent[2],
-            )
+                chosen = self._chosen(self._phrase_matches(words))
+            chosen.sort()  # by first token: chosen entities do not share one
+            return [(label, ent_id, start, end) for start, end, label, ent_id in chosen]
 
-        def _phrase_matches(self, words: list[str]) -> list[tuple[int, int, int]]:
+        def _phrase_matches(self, words: list[str]) -> Iterator[tuple[int, int, int]]:
             """Every occurrence of a phrase pattern in the words, as (match key, first token,
             end token), in the order `match` gives."""
             index = self._phrases()
             found: set[tuple[int, int, str, int]] = set()
             # Dictionary lookups in one C-level pass; most words start no phrase.
-            starting = [(at, found) for at, found in enumerate(map(index.get, words)) if found]
-            for start, phrases in starting:
-                for phrase, key, name in phrases:
+            for start in [k for k, phrases in enumerate(map(index.get, words)) if phrases]:
+                for phrase, key, name in index[words[start]]:
                     end = start + len(phrase)
                     if words[start:end] == phrase:
                         found.add((start - end, start, name, key))
-            return [(key, start, start - width) for width, start, _, key in sorted(found)]
+            return ((key, start, start - width) for width, start, _, key in sorted(found))
 
         def _phrases(self) -> dict[str, list[tuple[list[str], int, str]]]:
             """The phrase patterns by their first word: (words, match key, key name)."""
@@ -658,17 +644,22 @@ def _register_entity_ruler() -> None:
             return self._phrase_index
 
         def _chosen(
-            self, matches: list[tuple[int, int, int]]
-        ) -> Iterator[tuple[str | int, str, int, int]]:
+            self, matches: Iterable[tuple[int, int, int]]
+        ) -> list[tuple[int, int, str, str]]:
             """The matches the stock ruler keeps on a Doc without entities: each that overlaps
-            no match kept before it, as (label, id, first token, end token)."""
+            no match kept before it, as (first token, end token, label, id)."""
+            strings = self.nlp.vocab.strings
             seen: set[int] = set()
+            chosen = []
             for match_id, start, end in matches:
                 if start in seen or end - 1 in seen:  # the stock ruler tests both boundaries
                     continue
                 label, ent_id = self._ent_ids.get(match_id, (match_id, ""))
                 seen.update(range(start, end))
-                yield label, ent_id, start, end
+                chosen.append(
+                    (start, end, strings[label] if isinstance(label, int) else label, ent_id)
+                )
+            return chosen
 
         def set_annotations(self, doc: Doc, matches: list[tuple[int, int, int]]) -> None:
             if doc.has_annotation("ENT_IOB") or self.overwrite:
@@ -679,10 +670,10 @@ def _register_entity_ruler() -> None:
             n = len(doc)
             iob, types, ids = [2] * n, [0] * n, [0] * n  # 2: O, outside any entity
             strings = doc.vocab.strings
-            for label, ent_id, start, end in self._chosen(matches):
+            for start, end, label, ent_id in self._chosen(matches):
                 width = end - start
                 iob[start:end] = [3] + [1] * (width - 1)  # B, then I
-                types[start:end] = [strings.add(label) if isinstance(label, str) else label] * width
+                types[start:end] = [strings.add(label)] * width
                 ids[start:end] = [strings.add(ent_id) if ent_id else 0] * width
             table = numpy.array([iob, types, ids], dtype="uint64").T
             doc.from_array([ENT_IOB, ENT_TYPE, ENT_ID], numpy.ascontiguousarray(table))  # type: ignore[arg-type]
@@ -769,23 +760,19 @@ class NormExtractor:
         for label, ent_id, first, last in self.ruler.entities(words):
             a, b = bounds[first], bounds[last]
             ents.append(_Ent(label, f"{PK}{ent_id}", a, b, text[a:b]))
-        marks: dict[str, list[tuple[int, int, str]]] = {}
+        marks: list[tuple[int, int, str, str]] = []
         token_rules = self.token_rules
         # Dictionary lookups in one C-level pass; most words are no rule's.
-        ruled = [(k, found) for k, found in enumerate(map(token_rules.get, words)) if found]
-        for k, rules in ruled:
+        for k in [k for k, rules in enumerate(map(token_rules.get, words)) if rules]:
             at, end = bounds[k], bounds[k + 1]
-            for label, rule_id in rules:
-                marks.setdefault(label, []).append((at, end, rule_id))
+            for label, rule_id in token_rules[words[k]]:
+                marks.append((at, end, rule_id, label))
         if len(self.matcher):  # rules of more than one token
             doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
             for match_id, start, end in self.matcher(doc):
                 rule_id = self.nlp.vocab.strings[match_id]
-                marks.setdefault(self.rule_labels[rule_id], []).append(
-                    (bounds[start], bounds[end], rule_id)
-                )
-        for spans in marks.values():
-            spans.sort()
+                marks.append((bounds[start], bounds[end], rule_id, self.rule_labels[rule_id]))
+        marks.sort()
         return _Analysis(text, words, offsets, ents, marks)
 
     # ------------------------------------------------------------------ extraction
