@@ -434,10 +434,9 @@ class _Sentence:
         self._ents_of: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
 
     # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
-    # marks are sorted by start. Lookups bisect instead of scanning the sentence.
-
-    # Tokens and entities are cut from the whole text when a rule first asks for them: the
-    # checks that dismiss a sentence early look at its text and marks only.
+    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens and
+    # entities are cut from the whole text when a rule first asks for them: the checks that
+    # dismiss a sentence early look at its text and marks only.
     @cached_property
     def _word_range(self) -> tuple[int, int]:
         """The indices of the whole text's words inside the sentence."""
@@ -748,13 +747,14 @@ class NormExtractor:
         import jieba
         from spacy.tokens import Doc
 
-        # The jieba segmenter's words become the Doc as they are: they tile the text, so no
-        # whitespace needs reconciling (spaCy's own zh tokenizer spends a fifth of its time so).
+        # jieba's words are the tokens as they are: they tile the text, so no whitespace needs
+        # reconciling (spaCy's own zh tokenizer spends a fifth of its time so), and a Doc of
+        # them is made only for rules of more than one token.
         words = jieba.lcut(text)
         offsets = list(accumulate(map(len, words), initial=0))
         offsets.pop()
-        # The entity ruler's entities as it would set them, mapped to characters through the
-        # word offsets: writing them to the Doc and reading them back cost more than matching.
+        # The entity ruler's entities as it would set them on a Doc of the words, mapped to
+        # characters through the word offsets.
         bounds = [*offsets, len(text)]
         ents = []
         for label, ent_id, first, last in self.ruler.entities(words):
