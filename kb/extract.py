@@ -1107,6 +1107,7 @@ class NormExtractor:
             if quote_from is not None:
                 q_start, quote_from = min(q_start, quote_from), None
             quote, qs, qe = cite(q_start, a_end)
+            recipients, targets = _parties(an, a_start, a_end)
             norm = Norm(
                 iri=f"{c_iri.replace('/id/doc/', '/id/norm/')}/norm/{number}",
                 doc_id=doc.id,
@@ -1117,9 +1118,9 @@ class NormExtractor:
                 bearers=bearers,
                 bearer_carried=carried,
                 action=action,
-                recipients=tuple(mention(r, lvl) for r, lvl in clause.recipients),
-                targets=tuple(mention(t, lvl) for t, lvl in clause.targets)
-                or _case_targets(condition, clause, bearers, active),
+                recipients=tuple(mention(r, lvl) for r, lvl in recipients),
+                targets=tuple(mention(t, lvl) for t, lvl in targets)
+                or _case_targets(condition, recipients, bearers, active),
                 condition=condition,
                 frequency=mention(clause.frequency) if clause.frequency else None,
                 text=quote,
@@ -1154,8 +1155,6 @@ class _Clause:
     condition_only: bool = False
     action: tuple[int, int] = (0, 0)
     action_concept: str | None = None
-    recipients: list[tuple[_Ent, str | None]] = field(default_factory=list)
-    targets: list[tuple[_Ent, str | None]] = field(default_factory=list)
     sanction: _Ent | None = None
     frequency: _Ent | None = None
     imperative: bool = False
@@ -1311,28 +1310,37 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         sanctions = [m for m in measures if schemes.get(m.concept, set()) == {"SANCTION"}]
         if sanctions:
             clause.sanction = sanctions[-1]
-    clause.recipients = _prep_actors(an, "RECIPIENT_PREP", a_start, end) + _meeting_actors(
-        an, a_start, end
-    )
-    taken = {(r.start, r.end) for r, _ in clause.recipients}
-    clause.targets = [
-        t
-        for t in _prep_actors(an, "TARGET_PREP", a_start, end)
-        if (t[0].start, t[0].end) not in taken
-    ]
     freq = an.ents_in(("FREQUENCY",), start, end)
     clause.frequency = freq[0] if freq else None
     return clause
 
 
+def _parties(
+    an: _Sentence, start: int, end: int
+) -> tuple[list[tuple[_Ent, str | None]], list[tuple[_Ent, str | None]]]:
+    """The recipients (向X报告, 在X上述责) and targets (对X进行, 同X谈话) of an action: looked for
+    only once the clause is known to state a norm."""
+    recipients = _prep_actors(an, "RECIPIENT_PREP", start, end) + _meeting_actors(an, start, end)
+    taken = {(r.start, r.end) for r, _ in recipients}
+    targets = [
+        t
+        for t in _prep_actors(an, "TARGET_PREP", start, end)
+        if (t[0].start, t[0].end) not in taken
+    ]
+    return recipients, targets
+
+
 def _case_targets(
-    condition: Condition | None, clause: _Clause, bearers: tuple[Mention, ...], modality: str
+    condition: Condition | None,
+    recipients: list[tuple[_Ent, str | None]],
+    bearers: tuple[Mention, ...],
+    modality: str,
 ) -> tuple[Mention, ...]:
     """A response to a case about an actor acts on that actor: 发现领导班子成员有…问题的，及时
     进行提醒 — unless the norm reports (then the actor is what the report is about, and the
     recipient is who it goes to), forbids (a prohibition binds the bearer's own conduct), or
     the actor is the bearer itself."""
-    if condition is None or clause.recipients or condition.breach or modality == "PROHIBITION":
+    if condition is None or recipients or condition.breach or modality == "PROHIBITION":
         return ()
     own = {b.concept for b in bearers}
     return tuple(a for a in condition.actors if a.concept and a.concept not in own)
