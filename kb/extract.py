@@ -789,16 +789,7 @@ class NormExtractor:
         # An interpretation's sections explain parts of another text: the actor a section opens
         # with is its topic, not the agent of what follows.
         described = doc.meta.kind not in ("regulation", "interpretation")
-        section_of = (
-            {
-                seg.iri: child
-                for child in tree.children
-                if child.kind == "section"
-                for seg in child.walk()
-            }
-            if described
-            else {}
-        )
+        section_of = _sections(tree) if described else {}
         section: Segment | None = None
         subject: tuple[Mention, ...] = ()
         for scope in _scopes(tree, regulation=regulation):
@@ -1826,9 +1817,30 @@ def _sentences(segment: Segment) -> list[Segment]:
     return out
 
 
+def _above_sentences(segment: Segment) -> Iterator[Segment]:
+    """A segment and its descendants in document order, leaving out sentences and their
+    clauses: the units that group sentences, without walking the clauses (most segments)."""
+    stack = [segment]
+    while stack:
+        seg = stack.pop()
+        if seg.kind != "sentence":
+            yield seg
+            stack.extend(reversed(seg.children))
+
+
+def _sections(tree: Segment) -> dict[str, Segment]:
+    """The report section (a child of the document) of each unit above the sentences."""
+    return {
+        seg.iri: child
+        for child in tree.children
+        if child.kind == "section"
+        for seg in _above_sentences(child)
+    }
+
+
 def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
     """The units whose sentences share a carried subject: provisions, or paragraphs and items."""
-    if regulation and any(seg.kind == "provision" for seg in tree.walk()):
+    if regulation and any(seg.kind == "provision" for seg in _above_sentences(tree)):
         for part in tree.children:
             if part.kind == "part":
                 provisions = [c for c in part.children if c.kind == "provision"]
@@ -1837,11 +1849,11 @@ def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
                 else:
                     yield part
         return
-    for seg in tree.walk():
+    for seg in _above_sentences(tree):
         if seg.kind in TEXT_KINDS_NORMATIVE:
             yield seg
         elif seg.kind == "part" and not any(
-            s.kind in TEXT_KINDS_NORMATIVE for s in seg.walk()
+            s.kind in TEXT_KINDS_NORMATIVE for s in _above_sentences(seg)
         ):  # a short rule whose numbered parts hold their sentences directly
             yield seg
 
@@ -1898,15 +1910,12 @@ def _attribution(doc: Document, tree: Segment, corpus: Corpus) -> Any:
     if not described:
         return None
     default = described[0].id if len(described) == 1 else doc.id
-    section_of = {
-        seg.iri: child.iri if child.kind == "section" else ""
-        for child in tree.children
-        for seg in child.walk()
-    }
+    section_of = _sections(tree)
     state = {"section": "", "current": default}
 
     def attribute(scope: Segment) -> str:
-        section = section_of.get(scope.iri, "")
+        found = section_of.get(scope.iri)
+        section = found.iri if found is not None else ""
         if section != state["section"]:
             state["section"], state["current"] = section, default
         for ref in [r for s in scope.walk() for r in s.references]:
