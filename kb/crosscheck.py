@@ -111,17 +111,26 @@ def label(concept: str) -> str:
     return _lexicon()[2].get(concept, concept)
 
 
-def tokens(text: str) -> list[str]:
-    """jieba words (two characters or more, no stopwords) plus the concepts the text names."""
+def words(text: str) -> list[str]:
+    """jieba words of two characters or more, no stopwords: what a measure says, for telling
+    new detail from paraphrase."""
     import jieba
 
+    return _content(jieba.lcut(text))
+
+
+def tokens(text: str) -> list[str]:
+    """The terms texts are compared on: jieba's search segmentation, which keeps a compound and
+    adds the dictionary words inside it (专项巡察 also gives 巡察, so it meets a provision on 巡视巡察
+    that jieba cuts differently), plus the concepts the text names."""
+    import jieba
+
+    return _content(jieba.lcut_for_search(text)) + ["§" + c for c in concepts_in(text)]
+
+
+def _content(cut: list[str]) -> list[str]:
     stop = set(parameters()["stopwords"])
-    words = [
-        w
-        for w in jieba.lcut(text)
-        if len(w) >= 2 and w not in stop and _CJK_OR_WORD.search(w) is not None
-    ]
-    return words + ["§" + c for c in concepts_in(text)]
+    return [w for w in cut if len(w) >= 2 and w not in stop and _CJK_OR_WORD.search(w) is not None]
 
 
 class TfIdf:
@@ -288,7 +297,7 @@ def prepare(unit: Unit, tfidf: TfIdf) -> None:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vec = {t: v / norm for t, v in vec.items()}
     unit.vector = vec
-    unit.words = frozenset(t for t in toks if not t.startswith("§"))
+    unit.words = frozenset(words(unit.text))
     unit.concepts = frozenset(
         [t[1:] for t in toks if t.startswith("§")]
         + list(unit.bearers + unit.recipients + unit.targets + unit.action)
