@@ -269,6 +269,19 @@ class CentralIndex:
             for unit in prov.norms:
                 prepare(unit, self.tfidf)
 
+    @property
+    def common_markers(self) -> frozenset[str]:
+        """Refinement markers the central text itself uses in more than `marker_common_share` of
+        its provisions (制度, 机制, 及时): its own way of naming every duty (建立健全…制度), so a
+        local measure that uses them adds no procedure."""
+        share = parameters()["marker_common_share"]
+        return frozenset(
+            m
+            for markers in parameters()["refinement_markers"].values()
+            for m in markers
+            if sum(m in p.text for p in self.provisions) > share * len(self.provisions)
+        )
+
     def concept_weight(self, concept: str) -> float:
         """Inverse provision frequency of a concept, counting the provisions that name it, a
         kind of it or a kind it is of (the IDF formula of the word vectors)."""
@@ -381,10 +394,10 @@ def _structure(
     return sum(weight(c) for c in shared) / total, shared, differing
 
 
-def _markers(text: str) -> dict[str, list[str]]:
+def _markers(text: str, common: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     return {
-        kind: [m for m in words if m in text]
-        for kind, words in parameters()["refinement_markers"].items()
+        kind: [m for m in markers if m in text and m not in common]
+        for kind, markers in parameters()["refinement_markers"].items()
     }
 
 
@@ -417,14 +430,16 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
             reasons=("no central provision says this",), candidates=candidates,
         )  # fmt: skip
     _, shared, differing = _structure(unit, prov.concepts, index.concept_weight)
-    verdict, reasons = _verdict(unit, prov, cnorm)
+    verdict, reasons = _verdict(unit, prov, cnorm, index.common_markers)
     return Alignment(
         unit, prov, cnorm, verdict, score, text, struct,
         tuple(shared), tuple(differing), tuple(reasons), candidates,
     )  # fmt: skip
 
 
-def _verdict(unit: Unit, prov: Provision, cnorm: Unit | None) -> tuple[str, list[str]]:
+def _verdict(
+    unit: Unit, prov: Provision, cnorm: Unit | None, common: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
     strength = parameters()["modality_strength"]
     departs: list[str] = []
     refines: list[str] = []
@@ -448,7 +463,7 @@ def _verdict(unit: Unit, prov: Provision, cnorm: Unit | None) -> tuple[str, list
         return "departs", departs
     if unit.frequency and unit.frequency not in prov.text:
         refines.append(f"frequency: {unit.frequency}")
-    for kind, found in _markers(unit.text).items():
+    for kind, found in _markers(unit.text, common).items():
         new = [
             m
             for m in found
