@@ -177,7 +177,7 @@ class Unit:
     frequency: str | None = None
     provision: str | None = None
     segment: str | None = None
-    context: str = ""
+    context: tuple[str, ...] = ()
     vector: dict[str, float] = field(default_factory=dict, repr=False)
     words: frozenset[str] = frozenset()
     concepts: frozenset[str] = frozenset()
@@ -299,14 +299,15 @@ class CentralIndex:
 
 
 def prepare(unit: Unit, tfidf: TfIdf) -> None:
-    """Give a unit its vector (its own words, and more faintly those of its paragraph) and its
-    concept set (text concepts and filler concepts)."""
+    """Give a unit its vector (its own words, and more faintly those of its context: its sentence
+    and its paragraph's topic sentence) and its concept set (text and filler concepts)."""
     toks = tokens(unit.text)
     vec = tfidf.vector(toks)
     weight = parameters()["context_weight"]
-    if unit.context and unit.context != unit.text and weight > 0:
-        for t, v in tfidf.vector(tokens(unit.context)).items():
-            vec[t] = vec.get(t, 0.0) + weight * v
+    if weight > 0 and unit.context:
+        for context in unit.context:
+            for t, v in tfidf.vector(tokens(context)).items():
+                vec[t] = vec.get(t, 0.0) + weight * v
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vec = {t: v / norm for t, v in vec.items()}
     unit.vector = vec
@@ -544,18 +545,34 @@ class CrossCheck:
 
 def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     """The norms and measures of a document, each attributed to the rule it belongs to (for a
-    report, the rule it describes) and with its paragraph as context."""
+    report, the rule it describes), with its context: the sentence it is a clause of (并向市委专题
+    报告 is about the 巡察 named earlier in it) and the topic sentence of its paragraph, where
+    reports name the theme of the measures that follow (★发挥政治巡察利剑作用。). The whole
+    paragraph would drown the measure in a report's long paragraphs."""
     tree = segment_document(doc)
     norms = extract_norms(doc, tree, corpus=corpus)
     scopes = [s for s in tree.walk() if s.kind in ("paragraph", "item", "provision", "part")]
+    sentences = [s for s in tree.walk() if s.kind == "sentence"]
     units = []
     for norm in norms:
         unit = Unit.from_norm(norm)
-        around = [s for s in scopes if s.start <= norm.start and norm.end <= s.end]
-        if around:
-            unit.context = min(around, key=lambda s: s.end - s.start).text
+        context = []
+        sentence = _smallest_around(sentences, norm.start, norm.end)
+        if sentence is not None:
+            context.append(sentence.text)
+        scope = _smallest_around(scopes, norm.start, norm.end)
+        if scope is not None:
+            topic = next((s for s in scope.walk() if s.kind == "sentence"), None)
+            if topic is not None:
+                context.append(topic.text)
+        unit.context = tuple(c for c in context if c != norm.text)
         units.append(unit)
     return units
+
+
+def _smallest_around(segments: list[Segment], start: int, end: int) -> Segment | None:
+    around = [s for s in segments if s.start <= start and end <= s.end]
+    return min(around, key=lambda s: s.end - s.start) if around else None
 
 
 def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
