@@ -111,17 +111,26 @@ def label(concept: str) -> str:
     return _lexicon()[2].get(concept, concept)
 
 
-def tokens(text: str) -> list[str]:
-    """jieba words (two characters or more, no stopwords) plus the concepts the text names."""
+def words(text: str) -> list[str]:
+    """jieba words of two characters or more, no stopwords: what a measure says, for telling
+    new detail from paraphrase."""
     import jieba
 
+    return _content(jieba.lcut(text))
+
+
+def tokens(text: str) -> list[str]:
+    """The terms texts are compared on: jieba's search segmentation, which keeps a compound and
+    adds the dictionary words inside it (专项巡察 also gives 巡察, so it meets a provision on 巡视巡察
+    that jieba cuts differently), plus the concepts the text names."""
+    import jieba
+
+    return _content(jieba.lcut_for_search(text)) + ["§" + c for c in concepts_in(text)]
+
+
+def _content(cut: list[str]) -> list[str]:
     stop = set(parameters()["stopwords"])
-    words = [
-        w
-        for w in jieba.lcut(text)
-        if len(w) >= 2 and w not in stop and _CJK_OR_WORD.search(w) is not None
-    ]
-    return words + ["§" + c for c in concepts_in(text)]
+    return [w for w in cut if len(w) >= 2 and w not in stop and _CJK_OR_WORD.search(w) is not None]
 
 
 class TfIdf:
@@ -168,7 +177,7 @@ class Unit:
     frequency: str | None = None
     provision: str | None = None
     segment: str | None = None
-    context: str = ""
+    context: tuple[str, ...] = ()
     vector: dict[str, float] = field(default_factory=dict, repr=False)
     words: frozenset[str] = frozenset()
     concepts: frozenset[str] = frozenset()
@@ -260,6 +269,19 @@ class CentralIndex:
             for unit in prov.norms:
                 prepare(unit, self.tfidf)
 
+    @property
+    def common_markers(self) -> frozenset[str]:
+        """Refinement markers the central text itself uses in more than `marker_common_share` of
+        its provisions (制度, 机制, 及时): its own way of naming every duty (建立健全…制度), so a
+        local measure that uses them adds no procedure."""
+        share = parameters()["marker_common_share"]
+        return frozenset(
+            m
+            for markers in parameters()["refinement_markers"].values()
+            for m in markers
+            if sum(m in p.text for p in self.provisions) > share * len(self.provisions)
+        )
+
     def concept_weight(self, concept: str) -> float:
         """Inverse provision frequency of a concept, counting the provisions that name it, a
         kind of it or a kind it is of (the IDF formula of the word vectors)."""
@@ -277,18 +299,19 @@ class CentralIndex:
 
 
 def prepare(unit: Unit, tfidf: TfIdf) -> None:
-    """Give a unit its vector (its own words, and more faintly those of its paragraph) and its
-    concept set (text concepts and filler concepts)."""
+    """Give a unit its vector (its own words, and more faintly those of its context: its sentence
+    and its paragraph's topic sentence) and its concept set (text and filler concepts)."""
     toks = tokens(unit.text)
     vec = tfidf.vector(toks)
     weight = parameters()["context_weight"]
-    if unit.context and unit.context != unit.text and weight > 0:
-        for t, v in tfidf.vector(tokens(unit.context)).items():
-            vec[t] = vec.get(t, 0.0) + weight * v
+    if weight > 0 and unit.context:
+        for context in unit.context:
+            for t, v in tfidf.vector(tokens(context)).items():
+                vec[t] = vec.get(t, 0.0) + weight * v
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         vec = {t: v / norm for t, v in vec.items()}
     unit.vector = vec
-    unit.words = frozenset(t for t in toks if not t.startswith("§"))
+    unit.words = frozenset(words(unit.text))
     unit.concepts = frozenset(
         [t[1:] for t in toks if t.startswith("§")]
         + list(unit.bearers + unit.recipients + unit.targets + unit.action)
@@ -372,10 +395,10 @@ def _structure(
     return sum(weight(c) for c in shared) / total, shared, differing
 
 
-def _markers(text: str) -> dict[str, list[str]]:
+def _markers(text: str, common: frozenset[str] = frozenset()) -> dict[str, list[str]]:
     return {
-        kind: [m for m in words if m in text]
-        for kind, words in parameters()["refinement_markers"].items()
+        kind: [m for m in markers if m in text and m not in common]
+        for kind, markers in parameters()["refinement_markers"].items()
     }
 
 
@@ -408,14 +431,16 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
             reasons=("no central provision says this",), candidates=candidates,
         )  # fmt: skip
     _, shared, differing = _structure(unit, prov.concepts, index.concept_weight)
-    verdict, reasons = _verdict(unit, prov, cnorm)
+    verdict, reasons = _verdict(unit, prov, cnorm, index.common_markers)
     return Alignment(
         unit, prov, cnorm, verdict, score, text, struct,
         tuple(shared), tuple(differing), tuple(reasons), candidates,
     )  # fmt: skip
 
 
-def _verdict(unit: Unit, prov: Provision, cnorm: Unit | None) -> tuple[str, list[str]]:
+def _verdict(
+    unit: Unit, prov: Provision, cnorm: Unit | None, common: frozenset[str] = frozenset()
+) -> tuple[str, list[str]]:
     strength = parameters()["modality_strength"]
     departs: list[str] = []
     refines: list[str] = []
@@ -439,7 +464,7 @@ def _verdict(unit: Unit, prov: Provision, cnorm: Unit | None) -> tuple[str, list
         return "departs", departs
     if unit.frequency and unit.frequency not in prov.text:
         refines.append(f"frequency: {unit.frequency}")
-    for kind, found in _markers(unit.text).items():
+    for kind, found in _markers(unit.text, common).items():
         new = [
             m
             for m in found
@@ -520,18 +545,34 @@ class CrossCheck:
 
 def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     """The norms and measures of a document, each attributed to the rule it belongs to (for a
-    report, the rule it describes) and with its paragraph as context."""
+    report, the rule it describes), with its context: the sentence it is a clause of (并向市委专题
+    报告 is about the 巡察 named earlier in it) and the topic sentence of its paragraph, where
+    reports name the theme of the measures that follow (★发挥政治巡察利剑作用。). The whole
+    paragraph would drown the measure in a report's long paragraphs."""
     tree = segment_document(doc)
     norms = extract_norms(doc, tree, corpus=corpus)
     scopes = [s for s in tree.walk() if s.kind in ("paragraph", "item", "provision", "part")]
+    sentences = [s for s in tree.walk() if s.kind == "sentence"]
     units = []
     for norm in norms:
         unit = Unit.from_norm(norm)
-        around = [s for s in scopes if s.start <= norm.start and norm.end <= s.end]
-        if around:
-            unit.context = min(around, key=lambda s: s.end - s.start).text
+        context = []
+        sentence = _smallest_around(sentences, norm.start, norm.end)
+        if sentence is not None:
+            context.append(sentence.text)
+        scope = _smallest_around(scopes, norm.start, norm.end)
+        if scope is not None:
+            topic = next((s for s in scope.walk() if s.kind == "sentence"), None)
+            if topic is not None:
+                context.append(topic.text)
+        unit.context = tuple(c for c in context if c != norm.text)
         units.append(unit)
     return units
+
+
+def _smallest_around(segments: list[Segment], start: int, end: int) -> Segment | None:
+    around = [s for s in segments if s.start <= start and end <= s.end]
+    return min(around, key=lambda s: s.end - s.start) if around else None
 
 
 def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
