@@ -118,10 +118,14 @@ def main() -> None:
         base = KnowledgeBase.open(tmp).store
         queries = named_queries()
         prefixes = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIX_MAP.items())
-        # Each named query runs with its default parameters, bound as the API binds them.
-        bindings = {
-            name: {ox.Variable(p.name): to_term(p.default, p.kind) for p in q.parameters}
+        # Each named query runs with its default parameters, bound as the API binds them
+        # (substitutions, and the same values inline as a planner hint).
+        terms = {
+            name: {p.name: to_term(p.default, p.kind) for p in q.parameters}
             for name, q in queries.items()
+        }
+        bindings = {
+            name: {ox.Variable(k): term for k, term in terms[name].items()} for name in queries
         }
         for scale in args.scales:
             store = scaled_store(base, scale)
@@ -130,8 +134,9 @@ def main() -> None:
             print(f"\nscale {scale}×: {len(store):,} quads, pyoxigraph in memory{note}")
             print(f"{'query':40s} {'oxigraph p50':>14s} {'rdflib p50':>12s} {'ratio':>8s}")
             ratios = []
+            ox_times = []
             for name, query in queries.items():
-                text = prefixes + query.sparql
+                text = prefixes + query.planned(terms[name])  # as KnowledgeBase.ask
                 subs = bindings[name]
                 ox_time = timed(
                     lambda t=text, s=store, b=subs: list(
@@ -139,6 +144,7 @@ def main() -> None:
                     ),
                     args.repeat,
                 )
+                ox_times.append(ox_time)
                 if graph is not None:
                     init = {
                         rdflib.Variable(v.value): _rdflib_term(term) for v, term in subs.items()
@@ -156,6 +162,11 @@ def main() -> None:
                     )
                 else:
                     print(f"{name:40s} {ox_time * 1000:12.1f}ms {'-':>12s} {'-':>8s}")
+            fast = sum(t <= 0.010 for t in ox_times)
+            print(
+                f"{'median over the named queries':40s} {statistics.median(ox_times) * 1000:12.1f}ms"
+                f"  ({fast} of {len(ox_times)} at most 10 ms)"
+            )
             if ratios:
                 print(f"{'median speed-up over rdflib':40s} {statistics.median(ratios):27.1f}×")
 

@@ -146,7 +146,7 @@ class KnowledgeBase:
             if value in (None, "", "-"):
                 continue
             bindings[param.name] = to_term(value, param.kind)
-        return self.query(named.sparql, **bindings)
+        return self.query(named.planned(bindings), **bindings)
 
     @staticmethod
     def named_queries() -> list[str]:
