@@ -244,6 +244,7 @@ class CentralIndex:
                     break
         self.provisions: list[Provision] = []
         self._concept_weights: dict[str, float] = {}
+        self._common_markers: dict[tuple[float, tuple[str, ...]], frozenset[str]] = {}
         for scope in scopes:
             key = segment_key(doc.id, scope.iri)
             number = scope.number or key
@@ -275,12 +276,15 @@ class CentralIndex:
         its provisions (制度, 机制, 及时): its own way of naming every duty (建立健全…制度), so a
         local measure that uses them adds no procedure."""
         share = parameters()["marker_common_share"]
-        return frozenset(
-            m
-            for markers in parameters()["refinement_markers"].values()
-            for m in markers
-            if sum(m in p.text for p in self.provisions) > share * len(self.provisions)
-        )
+        markers = tuple(m for ms in parameters()["refinement_markers"].values() for m in ms)
+        key = (share, markers)  # parameters can be overridden (held-out evaluation)
+        if key not in self._common_markers:
+            self._common_markers[key] = frozenset(
+                m
+                for m in markers
+                if sum(m in p.text for p in self.provisions) > share * len(self.provisions)
+            )
+        return self._common_markers[key]
 
     def concept_weight(self, concept: str) -> float:
         """Inverse provision frequency of a concept, counting the provisions that name it, a
