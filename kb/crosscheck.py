@@ -177,6 +177,7 @@ class Unit:
     frequency: str | None = None
     provision: str | None = None
     segment: str | None = None
+    scope: str | None = None
     context: tuple[str, ...] = ()
     vector: dict[str, float] = field(default_factory=dict, repr=False)
     words: frozenset[str] = frozenset()
@@ -406,8 +407,10 @@ def _markers(text: str, common: frozenset[str] = frozenset()) -> dict[str, list[
     }
 
 
-def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
-    """The best central provision for a local unit, the closest norm in it, and the verdict."""
+def align_unit(unit: Unit, index: CentralIndex, top: int = 3,
+               support: float | None = None) -> Alignment:  # fmt: skip
+    """The best central provision for a local unit, the closest norm in it, and the verdict.
+    SUPPORT, when given, replaces the unit's own best score in deciding whether it extends."""
     params = parameters()
     w_text, w_struct = params["weights"]["text"], params["weights"]["structure"]
     ranked: list[tuple[float, float, float, Provision, Unit | None]] = []
@@ -428,7 +431,7 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
     ranked.sort(key=lambda r: -r[0])
     score, text, struct, prov, cnorm = ranked[0]
     candidates = tuple((r[3].key, r[0]) for r in ranked[:top])
-    if score < params["extends_below"]:
+    if (score if support is None else support) < params["extends_below"]:
         return Alignment(
             unit, None, None, "extends", score, text, struct,
             differing=tuple(sorted(unit.concepts)),
@@ -440,6 +443,27 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3) -> Alignment:
         unit, prov, cnorm, verdict, score, text, struct,
         tuple(shared), tuple(differing), tuple(reasons), candidates,
     )  # fmt: skip
+
+
+def paragraph_support(units: list[Unit], best: list[float]) -> list[float | None]:
+    """What decides whether each unit extends: its best score averaged, with weight
+    `paragraph_support`, with the mean best score of the other units of its paragraph. Reports
+    group measures by theme, so a measure whose neighbours all carry out central duties is
+    seldom new, and one among new measures seldom carries one out. None for a unit alone."""
+    weight = parameters()["paragraph_support"]
+    groups: dict[str, list[int]] = {}
+    for i, unit in enumerate(units):
+        if unit.scope is not None:
+            groups.setdefault(unit.scope, []).append(i)
+    out: list[float | None] = []
+    for i, unit in enumerate(units):
+        others = [j for j in groups.get(unit.scope or "", ()) if j != i]
+        if not weight or not others:
+            out.append(None)
+            continue
+        mean = sum(best[j] for j in others) / len(others)
+        out.append((best[i] + weight * mean) / (1 + weight))
+    return out
 
 
 def _verdict(
@@ -566,6 +590,7 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
             context.append(sentence.text)
         scope = _smallest_around(scopes, norm.start, norm.end)
         if scope is not None:
+            unit.scope = scope.iri
             topic = next((s for s in scope.walk() if s.kind == "sentence"), None)
             if topic is not None:
                 context.append(topic.text)
@@ -583,10 +608,16 @@ def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
                      local_doc: Document | None = None) -> CrossCheck:  # fmt: skip
     """Align every unit, find the central prohibitions dropped, and build the coverage matrix."""
     params = parameters()
-    alignments = []
     for unit in units:
         prepare(unit, index.tfidf)
-        alignments.append(align_unit(unit, index))
+    alignments = [align_unit(unit, index) for unit in units]
+    support = paragraph_support(units, [a.score for a in alignments])
+    # Aligned again only where the paragraph turns the extends decision.
+    alignments = [
+        a if s is None or (a.verdict == "extends") == (s < params["extends_below"])
+        else align_unit(u, index, support=s)
+        for u, a, s in zip(units, alignments, support, strict=True)
+    ]  # fmt: skip
     by_prov: dict[str, list[Alignment]] = {}
     for a in alignments:
         if a.provision is not None:
@@ -992,6 +1023,7 @@ def _alignment_rows(gold_path: Path | str, norms_gold: Path | str,
 VERDICT_GRID = {
     "novel_share_refines": (0.3, 0.4, 0.5, 0.6),
     "novel_words_refines": (1, 2, 3, 4, 5),
+    "paragraph_support": (0.0, 0.5, 1.0),
 }
 
 
