@@ -245,6 +245,7 @@ class CentralIndex:
                     break
         self.provisions: list[Provision] = []
         self._concept_weights: dict[str, float] = {}
+        self._common_words: dict[tuple[str, float], bool] = {}
         self._common_markers: dict[tuple[float, tuple[str, ...]], frozenset[str]] = {}
         for scope in scopes:
             key = segment_key(doc.id, scope.iri)
@@ -286,6 +287,16 @@ class CentralIndex:
                 if sum(m in p.text for p in self.provisions) > share * len(self.provisions)
             )
         return self._common_markers[key]
+
+    def common_word(self, word: str) -> bool:
+        """Whether the central text uses a word in more than `marker_common_share` of its
+        provisions (监督, 干部, 班子成员): its own vocabulary, not a local detail."""
+        share = parameters()["marker_common_share"]
+        key = (word, share)
+        if key not in self._common_words:
+            n = sum(word in p.text for p in self.provisions)
+            self._common_words[key] = n > share * len(self.provisions)
+        return self._common_words[key]
 
     def concept_weight(self, concept: str) -> float:
         """Inverse provision frequency of a concept, counting the provisions that name it, a
@@ -438,7 +449,7 @@ def align_unit(unit: Unit, index: CentralIndex, top: int = 3,
             reasons=("no central provision says this",), candidates=candidates,
         )  # fmt: skip
     _, shared, differing = _structure(unit, prov.concepts, index.concept_weight)
-    verdict, reasons = _verdict(unit, prov, cnorm, index.common_markers)
+    verdict, reasons = _verdict(unit, prov, cnorm, index.common_markers, index.common_word)
     return Alignment(
         unit, prov, cnorm, verdict, score, text, struct,
         tuple(shared), tuple(differing), tuple(reasons), candidates,
@@ -467,7 +478,11 @@ def paragraph_support(units: list[Unit], best: list[float]) -> list[float | None
 
 
 def _verdict(
-    unit: Unit, prov: Provision, cnorm: Unit | None, common: frozenset[str] = frozenset()
+    unit: Unit,
+    prov: Provision,
+    cnorm: Unit | None,
+    common: frozenset[str] = frozenset(),
+    common_word: Callable[[str], bool] = lambda _: False,
 ) -> tuple[str, list[str]]:
     strength = parameters()["modality_strength"]
     departs: list[str] = []
@@ -503,9 +518,11 @@ def _verdict(
         if new:
             refines.append(f"{kind}: {'、'.join(new)}")
     if unit.words:
-        novel = sorted(w for w in unit.words if w not in prov.text)
         # A detail is a share of the measure's words and several of them: one new word in a
-        # short generic measure (加强巡察监督) is a paraphrase, not a refinement.
+        # short generic measure (加强巡察监督) is a paraphrase, not a refinement. Words the central
+        # text uses throughout (监督, 干部, 班子成员) are its own vocabulary, not a local detail,
+        # even where the aligned provision happens not to use them.
+        novel = sorted(w for w in unit.words if w not in prov.text and not common_word(w))
         params = parameters()
         if (
             len(novel) / len(unit.words) >= params["novel_share_refines"]

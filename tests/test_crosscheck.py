@@ -238,12 +238,12 @@ def alignment_score() -> object:
 
 
 def test_alignment_accuracy_holds_its_measured_level(alignment_score: object) -> None:
-    """A floor just under the measured level (top-1 0.564, top-3 0.762, verdicts 0.702), so it
+    """A floor just under the measured level (top-1 0.564, top-3 0.762, verdicts 0.711), so it
     cannot get worse unseen. Extraction that finds more local measures moves these figures too."""
     assert alignment_score.entries == 121
     assert alignment_score.ratio("top1") >= 0.55, alignment_score.render()
     assert alignment_score.ratio("top3") >= 0.75, alignment_score.render()
-    assert alignment_score.ratio("verdicts") >= 0.69, alignment_score.render()
+    assert alignment_score.ratio("verdicts") >= 0.70, alignment_score.render()
 
 
 def test_held_out_verdicts_choose_thresholds_without_the_document_they_score() -> None:
@@ -264,7 +264,7 @@ def test_held_out_verdicts_choose_thresholds_without_the_document_they_score() -
 
 
 @pytest.mark.xfail(
-    strict=True, reason="issue 7's goal is not reached: top-1 0.56, top-3 0.76 (verdicts 0.70 are)"
+    strict=True, reason="issue 7's goal is not reached: top-1 0.56, top-3 0.76 (verdicts 0.71 are)"
 )
 def test_alignment_accuracy_reaches_the_goal(alignment_score: object) -> None:
     assert alignment_score.ratio("top1") >= 0.75
