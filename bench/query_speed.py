@@ -132,7 +132,9 @@ def main() -> None:
             graph = to_rdflib(store) if scale <= args.rdflib_max_scale else None
             note = "" if graph is not None else " (rdflib skipped: memory)"
             print(f"\nscale {scale}×: {len(store):,} quads, pyoxigraph in memory{note}")
-            print(f"{'query':40s} {'oxigraph p50':>14s} {'rdflib p50':>12s} {'ratio':>8s}")
+            print(
+                f"{'query':40s} {'rows':>7s} {'oxigraph p50':>14s} {'rdflib p50':>12s} {'ratio':>8s}"
+            )
             ratios = []
             ox_times = []
             for name, query in queries.items():
@@ -145,6 +147,9 @@ def main() -> None:
                     args.repeat,
                 )
                 ox_times.append(ox_time)
+                rows = len(
+                    list(store.query(text, use_default_graph_as_union=True, substitutions=subs))
+                )
                 if graph is not None:
                     init = {
                         rdflib.Variable(v.value): _rdflib_term(term) for v, term in subs.items()
@@ -158,10 +163,11 @@ def main() -> None:
                     ratios.append(ratio)
                     capped = ">" if rdf_time >= args.rdflib_timeout else " "
                     print(
-                        f"{name:40s} {ox_time * 1000:12.1f}ms {capped}{rdf_time * 1000:9.1f}ms {ratio:7.1f}×"
+                        f"{name:40s} {rows:7d} {ox_time * 1000:12.1f}ms {capped}{rdf_time * 1000:9.1f}ms"
+                        f" {ratio:7.1f}×"
                     )
                 else:
-                    print(f"{name:40s} {ox_time * 1000:12.1f}ms {'-':>12s} {'-':>8s}")
+                    print(f"{name:40s} {rows:7d} {ox_time * 1000:12.1f}ms {'-':>12s} {'-':>8s}")
             fast = sum(t <= 0.010 for t in ox_times)
             print(
                 f"{'median over the named queries':40s} {statistics.median(ox_times) * 1000:12.1f}ms"
