@@ -486,6 +486,22 @@ class _Sentence:
         found = self._marks.get(label)
         return found[0] if found is not None else []
 
+    @cached_property
+    def _modal_marks(self) -> tuple[list[Mark], list[int]]:
+        """The marks of every modality as (start, end, label), by start, then in the order of
+        MODALITIES, then by end: a clause's first modal is the first of these it keeps. One
+        index instead of one lookup per modality, which every clause makes."""
+        found = sorted(
+            (m[0], rank, m[1]) for rank, label in enumerate(MODALITIES) for m in self.marks_of(label)
+        )
+        return [(a, b, MODALITIES[rank]) for a, rank, b in found], [a for a, _, _ in found]
+
+    def modals_in(self, start: int, end: int) -> list[Mark]:
+        """The marks of every modality inside `[start, end)`, as (start, end, label), in the
+        order `_modal_marks` gives."""
+        marks, keys = self._modal_marks
+        return [m for m in marks[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
+
     def mark_starts_at(self, label: str, pos: int) -> bool:
         """Whether a mark of the label starts at `pos`."""
         ends = self.whole.mark_end.get(label)
@@ -584,7 +600,7 @@ def _register_entity_ruler() -> None:
             strings = doc.vocab.strings
             return sorted(super().match(doc), key=lambda m: (m[1] - m[2], m[1], strings[m[0]]))
 
-        _phrase_index: dict[str, list[tuple[list[str], int, str]]] | None = None
+        _phrase_index: dict[str, list[tuple[int, list[str], str, str]]] | None = None
 
         def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
             super().add_patterns(patterns)
@@ -610,35 +626,54 @@ def _register_entity_ruler() -> None:
                 doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
                 chosen = self._chosen(self.match(doc))
             else:
-                chosen = self._chosen(self._phrase_matches(words))
+                chosen = self._phrase_entities(words)
             chosen.sort()  # by first token: chosen entities do not share one
             return [(label, ent_id, start, end) for start, end, label, ent_id in chosen]
 
-        def _phrase_matches(self, words: list[str]) -> Iterator[tuple[int, int, int]]:
-            """Every occurrence of a phrase pattern in the words, as (match key, first token,
-            end token), in the order `match` gives."""
+        def _phrase_entities(self, words: list[str]) -> list[tuple[int, int, str, str]]:
+            """What `_chosen` keeps of the phrase patterns' matches in the words, as (first
+            token, end token, label, id): longest first, then leftmost, each that overlaps no
+            match kept before it.
+
+            A phrase that several patterns share keeps only the one `match` puts first (by key
+            name), so matches are distinct by span and sort without ties."""
             index = self._phrases()
-            found: set[tuple[int, int, str, int]] = set()
+            found: list[tuple[int, int, str, str]] = []
             # Dictionary lookups in one C-level pass; most words start no phrase.
             for start in [k for k, phrases in enumerate(map(index.get, words)) if phrases]:
-                for phrase, key, name in index[words[start]]:
-                    end = start + len(phrase)
-                    if words[start:end] == phrase:
-                        found.add((start - end, start, name, key))
-            return ((key, start, start - width) for width, start, _, key in sorted(found))
+                for width, phrase, label, ent_id in index[words[start]]:
+                    if width == 1 or words[start : start + width] == phrase:
+                        found.append((-width, start, label, ent_id))
+            found.sort()
+            taken = bytearray(len(words))  # tokens inside a kept match
+            chosen = []
+            for width, start, label, ent_id in found:
+                end = start - width
+                if taken[start] or taken[end - 1]:  # the stock ruler tests both boundaries
+                    continue
+                taken[start:end] = b"\x01" * (end - start)
+                chosen.append((start, end, label, ent_id))
+            return chosen
 
-        def _phrases(self) -> dict[str, list[tuple[list[str], int, str]]]:
-            """The phrase patterns by their first word: (words, match key, key name)."""
+        def _phrases(self) -> dict[str, list[tuple[int, list[str], str, str]]]:
+            """The phrase patterns by their first word: (length, words, label, id), one per
+            distinct phrase, with the label and id of the key name that sorts first."""
             if self._phrase_index is None:
                 strings = self.nlp.vocab.strings
-                index: dict[str, list[tuple[list[str], int, str]]] = {}
+                best: dict[tuple[str, ...], tuple[str, int]] = {}
                 for name, docs in self.phrase_patterns.items():
+                    key = strings.add(name)
                     for pattern in docs:
-                        phrase = [token.text for token in pattern]
-                        if phrase:
-                            index.setdefault(phrase[0], []).append(
-                                (phrase, strings.add(name), name)
-                            )
+                        phrase = tuple(token.text for token in pattern)
+                        if phrase and (phrase not in best or (name, key) < best[phrase]):
+                            best[phrase] = (name, key)
+                index: dict[str, list[tuple[int, list[str], str, str]]] = {}
+                for phrase, (_, key) in best.items():
+                    label, ent_id = self._ent_ids.get(key, (key, ""))
+                    label = strings[label] if isinstance(label, int) else label
+                    index.setdefault(phrase[0], []).append(
+                        (len(phrase), list(phrase), label, ent_id)
+                    )
                 self._phrase_index = index
             return self._phrase_index
 
@@ -891,10 +926,7 @@ class NormExtractor:
         norms: list[Norm] = []
         first_end = clauses[0][1]
         first_sentence, state.first_sentence = state.first_sentence, False
-        modal_at = min(
-            (m[0] for label in MODALITIES for m in an.marks_in(label, 0, first_end)),
-            default=first_end,
-        )
+        modal_at = next((m[0] for m in an.modals_in(0, first_end)), first_end)
         # A marker after the clause's modal is inside what is required (应当把被巡察单位…).
         narrative = an.marks_in("NARRATIVE", 0, modal_at)
         if state.reported:  # 提出了…: a report introducing measures, not narration
@@ -1163,14 +1195,13 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         return clause
     # The deontic marker: the first modal token (不 before it negates an obligation).
     modal_pos: tuple[int, int] | None = None
-    for label in MODALITIES:
-        for s, e, _ in an.marks_in(label, start, end):
-            if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
-                continue  # 负责 in 有关负责同志 names an actor; it binds no one
-            if _quoted_term(an.text, s, e):
-                continue  # “不能腐”, “不敢腐”: a quoted term, not a modal
-            if modal_pos is None or s < modal_pos[0]:
-                modal_pos, clause.modal = (s, e), label
+    for s, e, label in an.modals_in(start, end):  # the first by start, then by MODALITIES
+        if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
+            continue  # 负责 in 有关负责同志 names an actor; it binds no one
+        if _quoted_term(an.text, s, e):
+            continue  # “不能腐”, “不敢腐”: a quoted term, not a modal
+        modal_pos, clause.modal = (s, e), label
+        break
     if modal_pos is not None and clause.modal == "OBLIGATION":
         before = an.text[max(start, modal_pos[0] - 1) : modal_pos[0]]
         if before == "不":
@@ -1347,7 +1378,7 @@ def _is_slogan(an: _Sentence, clauses: list[tuple[int, int, str]], sentences: in
         sentences > 1
         and len(clauses) <= 2
         and len(an.text) <= SLOGAN_LONG_MAX
-        and not any(an.marks_in(label, 0, len(an.text)) for label in MODALITIES)
+        and not an.modals_in(0, len(an.text))
         and not _zone_actors(an, 0, clauses[0][1])
         and not _starts_with(an, "CONDITION_OPEN", 0)  # 对…问题，及时提醒。 is a measure
     )
