@@ -430,33 +430,31 @@ class _Sentence:
         self.base = base  # where the sentence starts in the whole text
         self.whole = whole
         self._marks = marks
+        self.words = whole.words
+        self.bounds = whole.bounds  # where each word starts, then where the last one ends
         self.memo: dict[tuple[Any, ...], Any] = {}
         self._ents_of: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
 
     # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
-    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens and
-    # entities are cut from the whole text when a rule first asks for them: the checks that
+    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens are the
+    # whole text's words, addressed by index (`word_span`, `word_start`, `word_end`): the rules
+    # that walk tokens look at a few words each, so no token objects are made for a sentence.
+    # Entities are cut from the whole text when a rule first asks for them: the checks that
     # dismiss a sentence early look at its text and marks only.
-    @cached_property
-    def _word_range(self) -> tuple[int, int]:
-        """The indices of the whole text's words inside the sentence."""
-        bounds = self.whole.bounds
-        return bisect_left(bounds, self.base), bisect_right(bounds, self.base + len(self.text)) - 1
+    def word_span(self, start: int, end: int) -> range:
+        """The indices of the whole text's words that lie inside `[start, end)` and inside the
+        sentence."""
+        base, size, bounds = self.base, len(self.text), self.bounds
+        lo = bisect_left(bounds, base + start if start > 0 else base)
+        return range(lo, bisect_right(bounds, base + (end if end < size else size)) - 1)
 
-    @cached_property
-    def token_starts(self) -> list[int]:
-        lo, hi = self._word_range
-        return [o - self.base for o in self.whole.bounds[lo:hi]]
+    def word_start(self, k: int) -> int:
+        """Where word `k` of the whole text starts, from the sentence start."""
+        return self.bounds[k] - self.base
 
-    @cached_property
-    def token_ends(self) -> list[int]:
-        lo, hi = self._word_range
-        return [o - self.base for o in self.whole.bounds[lo + 1 : hi + 1]]
-
-    @cached_property
-    def tokens(self) -> list[_Tok]:
-        lo, hi = self._word_range
-        return list(map(_Tok, self.whole.words[lo:hi], self.token_starts, self.token_ends))
+    def word_end(self, k: int) -> int:
+        """Where word `k` of the whole text ends, from the sentence start."""
+        return self.bounds[k + 1] - self.base
 
     @cached_property
     def ents(self) -> list[_Ent]:
@@ -492,7 +490,9 @@ class _Sentence:
         MODALITIES, then by end: a clause's first modal is the first of these it keeps. One
         index instead of one lookup per modality, which every clause makes."""
         found = sorted(
-            (m[0], rank, m[1]) for rank, label in enumerate(MODALITIES) for m in self.marks_of(label)
+            (m[0], rank, m[1])
+            for rank, label in enumerate(MODALITIES)
+            for m in self.marks_of(label)
         )
         return [(a, b, MODALITIES[rank]) for a, rank, b in found], [a for a, _, _ in found]
 
@@ -553,22 +553,23 @@ class _Sentence:
     def unit_spans(self) -> set[tuple[int, int]]:
         return {(m[0], m[1]) for m in self.marks_of("UNIT_NOUN")}
 
+    def _token(self, k: int) -> _Tok:
+        return _Tok(self.words[k], self.word_start(k), self.word_end(k))
+
     def token_at(self, pos: int) -> _Tok | None:
-        keys = self.token_starts
-        k = bisect_left(keys, pos)
-        return self.tokens[k] if k < len(keys) and keys[k] == pos else None
+        """The token that starts at `pos`, if any."""
+        span = self.word_span(pos, len(self.text)) if pos >= 0 else range(0)
+        return self._token(span[0]) if span and self.word_start(span[0]) == pos else None
 
     def has_tokens_in(self, start: int, end: int) -> bool:
-        return bisect_left(self.token_starts, start) < bisect_right(self.token_ends, end)
+        return bool(self.word_span(start, end))
 
     def last_token_in(self, start: int, end: int) -> _Tok | None:
-        k = bisect_right(self.token_ends, end) - 1
-        return self.tokens[k] if k >= 0 and self.token_starts[k] >= start else None
+        span = self.word_span(start, end)
+        return self._token(span[-1]) if span else None
 
     def tokens_in(self, start: int, end: int) -> list[_Tok]:
-        return self.tokens[
-            bisect_left(self.token_starts, start) : bisect_right(self.token_ends, end)
-        ]
+        return [self._token(k) for k in self.word_span(start, end)]
 
 
 ENTITY_RULER = "ontology_entity_ruler"
@@ -1290,14 +1291,15 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     clause.action = (a_start, end)
     verb_at = a_start
     frequencies = an.spans_of("FREQUENCY")
-    for tok in an.tokens_in(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
-        if tok.start != verb_at or not (
-            tok.text in LEADING_ADVERBS
-            or (tok.start, tok.end) in frequencies
-            or an.mark_starts_at("ADVERB", tok.start)
+    for k in an.word_span(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
+        word_end = an.word_end(k)
+        if an.word_start(k) != verb_at or not (
+            an.words[k] in LEADING_ADVERBS
+            or (verb_at, word_end) in frequencies
+            or an.mark_starts_at("ADVERB", verb_at)
         ):
             break
-        verb_at = tok.end
+        verb_at = word_end
     clause.verb_at = verb_at
     if an.text.startswith("由", verb_at) and not clause.bearers:
         # 由X进行约谈提醒: X does it.
@@ -1459,7 +1461,7 @@ def _actors_after_marker(
         m[0]
         for label in ("IMPERATIVE", "TARGET_PREP", "RECIPIENT_PREP")
         for m in an.marks_in(label, start, end)
-    ] + [t.start for t in an.tokens_in(start, end) if t.text in LEADING_ADVERBS]
+    ] + [an.word_start(k) for k in an.word_span(start, end) if an.words[k] in LEADING_ADVERBS]
     stop = min([v for v in verbs if v > start], default=end)
     actors = an.ents_in(("ACTOR",), start, stop)
     if not actors:
@@ -1536,8 +1538,8 @@ def _condition_frame(
             "的" not in an.text[m[1] : end] for m in an.marks_in("IMPERATIVE", start + 1, end)
         )
         and not any(
-            t.text in GOVERNED_VERB_STOPS and "的" not in an.text[t.end : end]
-            for t in an.tokens_in(start + 1, end)
+            an.words[k] in GOVERNED_VERB_STOPS and "的" not in an.text[an.word_end(k) : end]
+            for k in an.word_span(start + 1, end)
         )  # a verb inside a 的-phrase describes the case (对…在落实部署…存在的问题)
         and not any(e.end == end for e in an.ents_in(MEASURES, start, end))
     ):
@@ -1568,10 +1570,10 @@ def _condition_frame(
 
 
 def _frame_close(an: _Sentence, from_pos: int, limit: int, end: int) -> int | None:
-    for tok in reversed(an.tokens_in(from_pos, limit)):
-        if tok.text != "的":
+    for k in reversed(an.word_span(from_pos, limit)):
+        if an.words[k] != "的":
             continue
-        after = tok.end
+        after = an.word_end(k)
         if after >= end:
             return after
         nxt = an.token_at(after)
@@ -1709,11 +1711,13 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     kept: list[_Ent] = []
     pos = start
     for ent in actors:
-        gap = an.tokens_in(pos, ent.start)
         if (
-            not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap)
-            and not _is_place(an, gap, pos, ent.start)
-            and not _is_posting(an, gap, pos, ent.start)
+            not all(
+                an.words[k] in SUBJECT_GLUE or (an.word_start(k), an.word_end(k)) in levels
+                for k in an.word_span(pos, ent.start)
+            )
+            and not _is_place(an, pos, ent.start)
+            and not _is_posting(an, pos, ent.start)
         ):
             break
         kept.append(ent)
@@ -1721,22 +1725,26 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     return _heads(an, kept)
 
 
-def _is_place(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
+def _is_place(an: _Sentence, start: int, end: int) -> bool:
     """Whether `[start, end)` is a place name (丰城区, 衡阳市衡东县): words no rule or label
     knows, ending in a place suffix."""
     if not PLACE_NAMES.fullmatch(an.text[start:end]):
         return False
     known = an.known_starts(start, end)
-    return not any(t.start in known and t.text not in SUBJECT_GLUE for t in gap)
+    return not any(
+        t.start in known and t.text not in SUBJECT_GLUE for t in an.tokens_in(start, end)
+    )
 
 
-def _is_posting(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
+def _is_posting(an: _Sentence, start: int, end: int) -> bool:
     """Whether `[start, end)` says where an organ is posted (驻海关总署纪检监察组): 驻 and a
     short name no rule knows, right before the organ."""
     text = an.text[start:end]
     if not (2 <= len(text) <= POSTING_MAX and text.startswith("驻")):
         return False
-    return not an.known_starts(start, end) and all(t.text not in CONJUNCTIONS for t in gap)
+    return not an.known_starts(start, end) and all(
+        an.words[k] not in CONJUNCTIONS for k in an.word_span(start, end)
+    )
 
 
 def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
@@ -1758,17 +1766,28 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
         if an.text[p_start:p_end] in DISPOSAL:
             # 把X作为重点 / 将X纳入…: X is the target only when X is the actor itself, not
             # something of the actor's (将“一把手”工作情况作为…).
-            verb = next((t for t in an.tokens_in(p_end, end) if t.text in DISPOSAL_VERBS), None)
+            verb = next(
+                (
+                    an.word_start(k)
+                    for k in an.word_span(p_end, end)
+                    if an.words[k] in DISPOSAL_VERBS
+                ),
+                None,
+            )
             if verb is None:
                 continue
-            actors = an.ents_in(ACTOR, p_end, verb.start)
-            if not actors or an.text[actors[-1].end : verb.start].strip(QUOTE_MARKS):
+            actors = an.ents_in(ACTOR, p_end, verb)
+            if not actors or an.text[actors[-1].end : verb].strip(QUOTE_MARKS):
                 continue
             heads = _heads(an, actors)
         else:
             stop = next((e.start for e in an.ents_in(MEASURES, p_end, end)), end)
             verb_at = next(
-                (t.start for t in an.tokens_in(p_end, stop) if t.text in GOVERNED_VERB_STOPS),
+                (
+                    an.word_start(k)
+                    for k in an.word_span(p_end, stop)
+                    if an.words[k] in GOVERNED_VERB_STOPS
+                ),
                 stop,
             )
             heads = _heads(an, an.ents_in(ACTOR, p_end, min(stop, verb_at)))
