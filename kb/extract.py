@@ -775,6 +775,8 @@ class NormExtractor:
         self.concept_schemes: dict[str, set[str]] = {}
         for label, _, concept in label_forms:
             self.concept_schemes.setdefault(f"{PK}{concept}", set()).add(label)
+        # The IRI of each concept the ruler names, made once rather than for every entity.
+        self.concept_iris = {concept: f"{PK}{concept}" for _, _, concept in label_forms}
 
     # ------------------------------------------------------------------ analysis
 
@@ -793,9 +795,10 @@ class NormExtractor:
         # characters through the word offsets.
         bounds = [*offsets, len(text)]
         ents = []
+        iris = self.concept_iris
         for label, ent_id, first, last in self.ruler.entities(words):
             a, b = bounds[first], bounds[last]
-            ents.append(_Ent(label, f"{PK}{ent_id}", a, b, text[a:b]))
+            ents.append(_Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b]))
         marks: list[tuple[int, int, str, str]] = []
         token_rules = self.token_rules
         # Dictionary lookups in one C-level pass; most words are no rule's.
