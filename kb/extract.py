@@ -365,7 +365,13 @@ Mark = tuple[int, int, str]  # a rule match: start, end, rule id
 @dataclass
 class _Analysis:
     """A whole text analysed once: jieba's words, entities and rule matches, by character
-    offsets. Sentences are views on it."""
+    offsets. Sentences are views on it, in the same offsets.
+
+    The clause rules ask the same few questions many times (which marks of a label lie in a
+    span, does one start here, which actors lie in a span), so each has an index over the
+    whole text, built once per text when first asked; a sentence bisects it within its bounds
+    and copies nothing.
+    """
 
     text: str
     words: list[str]
@@ -374,17 +380,8 @@ class _Analysis:
     marks: list[tuple[int, int, str, str]]  # rule matches: (start, end, rule id, label), sorted
 
     def view(self, start: int, end: int) -> _Sentence:
-        """The part `[start, end)` of the text, with offsets relative to `start`."""
-        marks: dict[str, tuple[list[Mark], list[int]]] = {}  # label → marks, their starts
-        keys = self.mark_keys
-        for a, b, rule_id, label in self.marks[bisect_left(keys, start) : bisect_left(keys, end)]:
-            if b <= end:
-                found = marks.get(label)
-                if found is None:
-                    found = marks[label] = ([], [])
-                found[0].append((a - start, b - start, rule_id))
-                found[1].append(a - start)
-        return _Sentence(self.text[start:end], start, self, marks)
+        """The part `[start, end)` of the text."""
+        return _Sentence(self, start, end)
 
     @cached_property
     def ent_starts(self) -> list[int]:
@@ -397,142 +394,64 @@ class _Analysis:
 
     @cached_property
     def mark_keys(self) -> list[int]:
-        """Where each mark starts: a sentence takes its marks, of every label, by bisection."""
+        """Where each mark starts."""
         return [m[0] for m in self.marks]
+
+    @cached_property
+    def label_marks(self) -> dict[str, tuple[list[Mark], list[int]]]:
+        """label → its marks (start, end, rule id), sorted, and where they start."""
+        out: dict[str, tuple[list[Mark], list[int]]] = {}
+        for start, end, rule_id, label in self.marks:
+            found = out.get(label)
+            if found is None:
+                found = out[label] = ([], [])
+            found[0].append((start, end, rule_id))
+            found[1].append(start)
+        return out
+
+    @cached_property
+    def modal_marks(self) -> tuple[list[Mark], list[int]]:
+        """The marks of every modality as (start, end, label), by start, then in the order of
+        MODALITIES, then by end (a clause's first modal is the first of these it keeps), and
+        where they start."""
+        found = sorted(
+            (m[0], rank, m[1])
+            for rank, label in enumerate(MODALITIES)
+            for m in self.label_marks.get(label, ([], []))[0]
+        )
+        return [(a, b, MODALITIES[rank]) for a, rank, b in found], [a for a, _, _ in found]
 
     @cached_property
     def mark_end(self) -> dict[str, dict[int, int]]:
         """label → start → where the shortest mark of the label starting there ends: whether
-        a rule's word starts at a place is a lookup for the whole text."""
+        a rule's word starts at a place is a lookup."""
         out: dict[str, dict[int, int]] = {}
         for start, end, _, label in reversed(self.marks):  # sorted, so the shortest is kept
             out.setdefault(label, {})[start] = end
         return out
 
-
-class _Sentence:
-    """A sentence of an analysed text: tokens, entities and rule matches (by label, with their
-    starts for bisection), by character offsets from its start.
-
-    The clause rules ask the same few questions many times (which marks of a label lie in a
-    span, does one start here, which actors lie in a span), so each has an index built once:
-    per label for marks and entities, and for the whole text for "a mark starts here".
-    """
-
-    def __init__(
-        self,
-        text: str,
-        base: int,
-        whole: _Analysis,
-        marks: dict[str, tuple[list[Mark], list[int]]],
-    ) -> None:
-        self.text = text
-        self.base = base  # where the sentence starts in the whole text
-        self.whole = whole
-        self._marks = marks
-        self.words = whole.words
-        self.bounds = whole.bounds  # where each word starts, then where the last one ends
-        self.memo: dict[tuple[Any, ...], Any] = {}
-        self._ents_of: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
-
-    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
-    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens are the
-    # whole text's words, addressed by index (`word_span`, `word_start`, `word_end`): the rules
-    # that walk tokens look at a few words each, so no token objects are made for a sentence.
-    # Entities are cut from the whole text when a rule first asks for them: the checks that
-    # dismiss a sentence early look at its text and marks only.
-    def word_span(self, start: int, end: int) -> range:
-        """The indices of the whole text's words that lie inside `[start, end)` and inside the
-        sentence."""
-        base, size, bounds = self.base, len(self.text), self.bounds
-        lo = bisect_left(bounds, base + start if start > 0 else base)
-        return range(lo, bisect_right(bounds, base + (end if end < size else size)) - 1)
-
-    def word_start(self, k: int) -> int:
-        """Where word `k` of the whole text starts, from the sentence start."""
-        return self.bounds[k] - self.base
-
-    def word_end(self, k: int) -> int:
-        """Where word `k` of the whole text ends, from the sentence start."""
-        return self.bounds[k + 1] - self.base
-
     @cached_property
-    def ents(self) -> list[_Ent]:
-        start, end = self.base, self.base + len(self.text)
-        whole = self.whole
-        keys = whole.ent_starts
-        return [
-            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
-            for e in whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
-            if e.end <= end
-        ]
+    def _ents_of(self) -> dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]]:
+        return {}
 
-    @cached_property
-    def _ent_starts(self) -> list[int]:
-        return [e.start for e in self.ents]
-
-    def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
-        """The marks of a label inside `[start, end)`."""
-        found = self._marks.get(label)
-        if found is None:
-            return []
-        spans, keys = found
-        return [m for m in spans[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
-
-    def marks_of(self, label: str) -> list[Mark]:
-        """The marks of a label in the sentence."""
-        found = self._marks.get(label)
-        return found[0] if found is not None else []
-
-    @cached_property
-    def _modal_marks(self) -> tuple[list[Mark], list[int]]:
-        """The marks of every modality as (start, end, label), by start, then in the order of
-        MODALITIES, then by end: a clause's first modal is the first of these it keeps. One
-        index instead of one lookup per modality, which every clause makes."""
-        found = sorted(
-            (m[0], rank, m[1])
-            for rank, label in enumerate(MODALITIES)
-            for m in self.marks_of(label)
-        )
-        return [(a, b, MODALITIES[rank]) for a, rank, b in found], [a for a, _, _ in found]
-
-    def modals_in(self, start: int, end: int) -> list[Mark]:
-        """The marks of every modality inside `[start, end)`, as (start, end, label), in the
-        order `_modal_marks` gives."""
-        marks, keys = self._modal_marks
-        return [m for m in marks[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
-
-    def mark_starts_at(self, label: str, pos: int) -> bool:
-        """Whether a mark of the label starts at `pos`."""
-        ends = self.whole.mark_end.get(label)
-        end = ends.get(self.base + pos) if ends is not None else None
-        return end is not None and pos >= 0 and end - self.base <= len(self.text)
-
-    def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
-        """The entities of the labels inside `[start, end)`."""
+    def ents_of(self, labels: tuple[str, ...]) -> tuple[list[_Ent], list[int], list[int]]:
+        """The entities of the labels, with their starts and ends."""
         index = self._ents_of.get(labels)
         if index is None:
             ents = [e for e in self.ents if e.label in labels]
             index = self._ents_of[labels] = (ents, [e.start for e in ents], [e.end for e in ents])
-        ents, starts, ends = index
-        return ents[bisect_left(starts, start) : bisect_right(ends, end)]
+        return index
 
-    def ent_covering(self, pos: int) -> _Ent | None:
-        """The entity that `pos` falls inside, if any."""
-        k = bisect_right(self._ent_starts, pos) - 1
-        return self.ents[k] if k >= 0 and self.ents[k].end > pos else None
-
-    def ent_at(self, pos: int) -> _Ent | None:
-        """The entity that starts at `pos`, if any."""
-        ent = self.ent_covering(pos)
-        return ent if ent is not None and ent.start == pos else None
+    @cached_property
+    def _spans_of(self) -> dict[str, set[tuple[int, int]]]:
+        out: dict[str, set[tuple[int, int]]] = {}
+        for e in self.ents:
+            out.setdefault(e.label, set()).add((e.start, e.end))
+        return out
 
     def spans_of(self, label: str) -> set[tuple[int, int]]:
-        """The (start, end) of the entities of a label, computed once per sentence."""
-        key = ("spans", label)
-        if key not in self.memo:
-            self.memo[key] = {(e.start, e.end) for e in self.ents if e.label == label}
-        return self.memo[key]
+        """The (start, end) of the entities of a label."""
+        return self._spans_of.get(label, set())
 
     @cached_property
     def level_ending_at(self) -> dict[int, _Ent]:
@@ -543,23 +462,142 @@ class _Sentence:
                 out.setdefault(e.end, e)
         return out
 
-    def known_starts(self, start: int, end: int) -> set[int]:
-        """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
-        out = {a for _, starts in self._marks.values() for a in starts if start <= a < end}
-        out.update(e.start for e in self.ents if start <= e.start < end)
-        return out
-
     @cached_property
     def unit_spans(self) -> set[tuple[int, int]]:
-        return {(m[0], m[1]) for m in self.marks_of("UNIT_NOUN")}
+        """The (start, end) of the unit nouns (单位, 部门 …)."""
+        return {(m[0], m[1]) for m in self.label_marks.get("UNIT_NOUN", ([], []))[0]}
+
+
+class _Sentence:
+    """A sentence of an analysed text: `[start, end)` of the whole text, whose offsets it
+    keeps. Every lookup is confined to the sentence: a mark, token or entity that reaches
+    past either end is not the sentence's."""
+
+    def __init__(self, whole: _Analysis, start: int, end: int) -> None:
+        self.whole = whole
+        self.text = whole.text  # indexed by whole-text offsets, like everything here
+        self.start = start
+        self.end = end
+        self.words = whole.words
+        self.bounds = whole.bounds  # where each word starts, then where the last one ends
+        self.memo: dict[tuple[Any, ...], Any] = {}
+
+    @cached_property
+    def sentence_text(self) -> str:
+        """The text of the sentence alone."""
+        return self.text[self.start : self.end]
+
+    def char(self, pos: int) -> str:
+        """The character at `pos`, or "" past the end of the sentence."""
+        return self.text[pos] if self.start <= pos < self.end else ""
+
+    def startswith(self, prefix: str | tuple[str, ...], pos: int) -> bool:
+        """Whether the sentence has `prefix` at `pos` (not running past its end)."""
+        return self.text.startswith(prefix, pos, self.end)
+
+    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
+    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens are the
+    # whole text's words, addressed by index (`word_span`, `word_start`, `word_end`): the rules
+    # that walk tokens look at a few words each, so no token objects are made for a sentence.
+    def word_span(self, start: int, end: int) -> range:
+        """The indices of the words that lie inside `[start, end)` and inside the sentence."""
+        bounds = self.bounds
+        lo = bisect_left(bounds, start if start > self.start else self.start)
+        return range(lo, bisect_right(bounds, end if end < self.end else self.end) - 1)
+
+    def word_start(self, k: int) -> int:
+        return self.bounds[k]
+
+    def word_end(self, k: int) -> int:
+        return self.bounds[k + 1]
+
+    def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
+        """The marks of a label inside `[start, end)`."""
+        found = self.whole.label_marks.get(label)
+        if found is None:
+            return []
+        marks, keys = found
+        if end > self.end:
+            end = self.end
+        lo = bisect_left(keys, start if start > self.start else self.start)
+        hi = bisect_left(keys, end, lo)
+        return [m for m in marks[lo:hi] if m[1] <= end] if lo < hi else []
+
+    def marks_of(self, label: str) -> list[Mark]:
+        """The marks of a label in the sentence."""
+        return self.marks_in(label, self.start, self.end)
+
+    def modals_in(self, start: int, end: int) -> list[Mark]:
+        """The marks of every modality inside `[start, end)`, as (start, end, label), in the
+        order `_Analysis.modal_marks` gives."""
+        marks, keys = self.whole.modal_marks
+        if end > self.end:
+            end = self.end
+        lo = bisect_left(keys, start if start > self.start else self.start)
+        hi = bisect_left(keys, end, lo)
+        return [m for m in marks[lo:hi] if m[1] <= end] if lo < hi else []
+
+    def mark_starts_at(self, label: str, pos: int) -> bool:
+        """Whether a mark of the label starts at `pos`."""
+        ends = self.whole.mark_end.get(label)
+        end = ends.get(pos) if ends is not None else None
+        return end is not None and pos >= self.start and end <= self.end
+
+    def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
+        """The entities of the labels inside `[start, end)`."""
+        ents, starts, ends = self.whole.ents_of(labels)
+        return ents[
+            bisect_left(starts, start if start > self.start else self.start) : bisect_right(
+                ends, end if end < self.end else self.end
+            )
+        ]
+
+    def _inside(self, ent: _Ent | None) -> _Ent | None:
+        return ent if ent is not None and self.start <= ent.start and ent.end <= self.end else None
+
+    def ent_covering(self, pos: int) -> _Ent | None:
+        """The entity that `pos` falls inside, if any."""
+        k = bisect_right(self.whole.ent_starts, pos) - 1
+        ent = self.whole.ents[k] if k >= 0 else None
+        return self._inside(ent) if ent is not None and ent.end > pos else None
+
+    def ent_at(self, pos: int) -> _Ent | None:
+        """The entity that starts at `pos`, if any."""
+        ent = self.ent_covering(pos)
+        return ent if ent is not None and ent.start == pos else None
+
+    def spans_of(self, label: str) -> set[tuple[int, int]]:
+        """The (start, end) of the entities of a label, to test a span of the sentence."""
+        return self.whole.spans_of(label)
+
+    def level_ending_at(self, pos: int) -> _Ent | None:
+        """The level word (上级, 同级 …) that ends at `pos`, if any."""
+        return self._inside(self.whole.level_ending_at.get(pos))
+
+    @property
+    def unit_spans(self) -> set[tuple[int, int]]:
+        """The (start, end) of the unit nouns, to test a span of the sentence."""
+        return self.whole.unit_spans
+
+    def known_starts(self, start: int, end: int) -> set[int]:
+        """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
+        whole = self.whole
+        start, end = max(start, self.start), min(end, self.end)
+        keys = whole.mark_keys
+        marks = whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]
+        out = {m[0] for m in marks if m[1] <= self.end}
+        keys = whole.ent_starts
+        ents = whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
+        out.update(e.start for e in ents if e.end <= self.end)
+        return out
 
     def _token(self, k: int) -> _Tok:
-        return _Tok(self.words[k], self.word_start(k), self.word_end(k))
+        return _Tok(self.words[k], self.bounds[k], self.bounds[k + 1])
 
     def token_at(self, pos: int) -> _Tok | None:
         """The token that starts at `pos`, if any."""
-        span = self.word_span(pos, len(self.text)) if pos >= 0 else range(0)
-        return self._token(span[0]) if span and self.word_start(span[0]) == pos else None
+        span = self.word_span(pos, self.end) if pos >= self.start else range(0)
+        return self._token(span[0]) if span and self.bounds[span[0]] == pos else None
 
     def has_tokens_in(self, start: int, end: int) -> bool:
         return bool(self.word_span(start, end))
@@ -849,36 +887,33 @@ class NormExtractor:
         heading = next((c for c in section.children if c.kind == "heading"), None)
         if heading is not None and heading.text.rstrip().endswith(("：", ":")):
             an = whole.view(heading.clean_start, heading.clean_end)
-            end = len(an.text.rstrip().rstrip("：:"))
-            actors = _zone_actors(an, 0, end)
+            end = an.start + len(an.sentence_text.rstrip().rstrip("：:"))
+            actors = _zone_actors(an, an.start, end)
             if actors and max(a.end for a, _ in actors) == end:
-                found.append(self._mentions(doc, heading.clean_start, an, actors))
+                found.append(self._mentions(doc, actors))
         sentence = next(iter(_sentences(lead)), None)
         if sentence is not None:
             an = whole.view(sentence.clean_start, sentence.clean_end)
-            clauses = [
-                (c.clean_start - sentence.clean_start, c.clean_end - sentence.clean_start)
-                for c in sentence.children
-            ] or [(0, len(an.text))]
-            opener = an.text[: clauses[0][1]].rstrip("，,：: ")
+            clauses = [(c.clean_start, c.clean_end) for c in sentence.children] or [
+                (an.start, an.end)
+            ]
+            opener = an.text[an.start : clauses[0][1]].rstrip("，,：: ")
             # 日前，X带队调研…: an event, whose actor is not the section's agent.
             dated = POINT_IN_TIME.fullmatch(opener) is not None
             for c_start, c_end in [] if dated else clauses[:2]:
                 actors = _zone_actors(an, c_start, c_end)
                 after = _skip_actor_zone(an, c_start, c_end)
                 if actors and not an.marks_in("DESCRIPTIVE", c_start, min(after + 2, c_end)):
-                    found.append(self._mentions(doc, sentence.clean_start, an, actors))
+                    found.append(self._mentions(doc, actors))
                 if actors or c_end - c_start > TIME_OPENER_MAX:
                     break  # only a short opener (近年来，) may stand before the subject
         return found[-1] if found else ()
 
     @staticmethod
-    def _mentions(
-        doc: Document, base: int, an: _Sentence, actors: list[tuple[_Ent, str | None]]
-    ) -> tuple[Mention, ...]:
+    def _mentions(doc: Document, actors: list[tuple[_Ent, str | None]]) -> tuple[Mention, ...]:
         out = []
         for ent, level in actors:
-            a, b = doc.normalised.snap(base + ent.start, base + ent.end)
+            a, b = doc.normalised.snap(ent.start, ent.end)
             out.append(
                 Mention(
                     ent.concept, doc.normalised.text[a:b], *doc.normalised.raw_span(a, b), level
@@ -924,41 +959,42 @@ class NormExtractor:
         provision: str | None,
     ) -> list[Norm]:
         base = sentence.clean_start
-        clauses = [
-            (c.clean_start - base, c.clean_end - base, c.iri) for c in sentence.children
-        ] or [(0, len(sentence.text), sentence.iri)]
+        clauses = [(c.clean_start, c.clean_end, c.iri) for c in sentence.children] or [
+            (base, base + len(sentence.text), sentence.iri)
+        ]
+        text = an.sentence_text
         norms: list[Norm] = []
         first_end = clauses[0][1]
         first_sentence, state.first_sentence = state.first_sentence, False
-        modal_at = next((m[0] for m in an.modals_in(0, first_end)), first_end)
+        modal_at = next((m[0] for m in an.modals_in(base, first_end)), first_end)
         # A marker after the clause's modal is inside what is required (应当把被巡察单位…).
-        narrative = an.marks_in("NARRATIVE", 0, modal_at)
+        narrative = an.marks_in("NARRATIVE", base, modal_at)
         if state.reported:  # 提出了…: a report introducing measures, not narration
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
-        opener = an.text[:first_end].rstrip("，,：: ")
-        if state.reported and NEWS_TIME.fullmatch(opener) and "提出" not in an.text:
+        opener = an.text[base:first_end].rstrip("，,：: ")
+        if state.reported and NEWS_TIME.fullmatch(opener) and "提出" not in text:
             return norms  # 近日，X印发…: an event, not a measure the rule provides
-        if an.marks_in("REPORTED_SPEECH", 0, first_end) or narrative:
+        if an.marks_in("REPORTED_SPEECH", base, first_end) or narrative:
             return norms  # someone's words, or narration of the past
-        if an.text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
+        if text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
             return norms  # a question (如何有效防止…？) asks, it does not rule
         if (
             state.reported
-            and an.text.startswith("《")
-            and not an.text[an.text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
+            and text.startswith("《")
+            and not text[text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
         ):
             return norms  # 《八项措施》坚持…: the report characterises the rule
         if (
             state.reported
-            and an.marks_in("DESCRIPTIVE", 0, first_end)
-            and not _starts_with(an, "MEANS_OPEN", 0)
+            and an.marks_in("DESCRIPTIVE", base, first_end)
+            and not _starts_with(an, "MEANS_OPEN", base)
         ):
             return norms  # X之所以难，…: the report explains (聚焦…是…这个特性，… is a means)
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
             return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
         if state.reported and first_sentence and _is_slogan(an, clauses, state.sentences):
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
-        if an.text.count("越") >= 2 or any(
+        if text.count("越") >= 2 or any(
             m[2] == "S007" and an.text[m[0] : m[1]] == "只有" for m in an.marks_of("NON_ACTION")
         ):
             return norms  # 越…越要… / 只有…才能…: maxims, not rules
@@ -971,8 +1007,8 @@ class NormExtractor:
         sanction_chain: list[tuple[Norm, int]] = []  # the sanction just linked, to extend
         sentence_bearers: tuple[Mention, ...] = ()
         bearers_before = state.bearers
-        first_break = min((an.text.find(b) for b in CLAUSE_BREAK if b in an.text), default=-1)
-        enumeration = state.reported and "提出" in an.text[:first_break]
+        first_break = min((text.find(b) for b in CLAUSE_BREAK if b in text), default=-1)
+        enumeration = state.reported and "提出" in text[:first_break]
         for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
             if enumeration and number > 1 and an.text[clauses[number - 2][1] - 1] in CLAUSE_BREAK:
                 # A report's …提出A；B；C lists measures: a subject named in one item is not
@@ -986,7 +1022,7 @@ class NormExtractor:
 
             def cite(s: int, e: int) -> tuple[str, int, int]:
                 """Clean text and raw span of a sentence range, widened not to cut a doubled run."""
-                a, b = doc.normalised.snap(base + s, base + e)
+                a, b = doc.normalised.snap(s, e)
                 raw_start, raw_end = doc.normalised.raw_span(a, b)
                 return doc.normalised.text[a:b], raw_start, raw_end
 
@@ -1030,7 +1066,7 @@ class NormExtractor:
                     or (_open_frame(norms[-1].action.text) and norms[-1].action.concept is None)
                 )
             ):
-                _extend(doc, norms[-1], base + c_start, base + end)
+                _extend(doc, norms[-1], c_start, end)
                 continue
             if clause.modal is None and _is_adjunct(
                 an, clause, c_start, end, clauses, number, modal
@@ -1091,8 +1127,8 @@ class NormExtractor:
                 for norm, k in sanction_chain:
                     old_sanction = norm.sanctions[k]
                     a = doc.normalised.clean_position(old_sanction.start)
-                    text, s_start, s_end = cite(a - base, end)
-                    norm.sanctions[k] = Mention(old_sanction.concept, text, s_start, s_end)
+                    quoted, s_start, s_end = cite(a, end)
+                    norm.sanctions[k] = Mention(old_sanction.concept, quoted, s_start, s_end)
                 continue
             after_marker = (
                 _actors_after_marker(an, clause.action[0], clause.action[1])
@@ -1104,7 +1140,7 @@ class NormExtractor:
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
             elif (
                 clause.modal == "PROHIBITION"
-                and an.text.startswith("允许", clause.action[0])
+                and an.startswith("允许", clause.action[0])
                 and not clause.bearers
                 and not (written_before or sentence_bearers or state.bearers)
                 and after_marker
@@ -1193,7 +1229,7 @@ class _Clause:
 
 def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[str]]) -> _Clause:
     clause = _Clause()
-    clause.ends_scope = end < len(an.text) and an.text[end : end + 1] in CLAUSE_BREAK
+    clause.ends_scope = an.char(end) in CLAUSE_BREAK if end < an.end else False
     if not an.has_tokens_in(start, end):
         clause.action = (start, start)
         return clause
@@ -1202,7 +1238,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     for s, e, label in an.modals_in(start, end):  # the first by start, then by MODALITIES
         if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
             continue  # 负责 in 有关负责同志 names an actor; it binds no one
-        if _quoted_term(an.text, s, e):
+        if _quoted_term(an, s, e):
             continue  # “不能腐”, “不敢腐”: a quoted term, not a modal
         modal_pos, clause.modal = (s, e), label
         break
@@ -1237,9 +1273,9 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     if cond is not None:
         zone_end = min(zone_end, cond[0])
     subject_start = start
-    for connective in REPORT_CONNECTIVES if an.text.startswith(REPORT_CONNECTIVES, start) else ():
+    for connective in REPORT_CONNECTIVES if an.startswith(REPORT_CONNECTIVES, start) else ():
         # 提出各级纪委书记每年…: the subject follows
-        if an.text.startswith(connective, start):
+        if an.startswith(connective, start):
             subject_start = start + len(connective)
             break
     subject_actors = _zone_actors(an, subject_start, zone_end)
@@ -1253,12 +1289,12 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     elif not subject_actors:
         # 强化上级X对下级Y的监督: the actor before 对 supervises.
         for verb in ("强化", "加强", "发挥"):
-            if an.text.startswith(verb, start):
+            if an.startswith(verb, start):
                 agents = _actors_after_marker(an, start + len(verb), zone_end)
                 after = agents[-1][0].end if agents else 0
                 while after < zone_end and an.text[after] in QUOTE_MARKS:
                     after += 1  # 强化上级“一把手”对…: past the closing quote
-                if agents and an.text[after : after + 1] in ("对", "在"):
+                if agents and an.char(after) in ("对", "在"):
                     subject_actors = agents
                 break
     if subject_actors:
@@ -1277,18 +1313,18 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         a_start = start
     while a_start < end and an.text[a_start] in "，, ":
         a_start += 1
-    for connective in REPORT_CONNECTIVES if an.text.startswith(REPORT_CONNECTIVES, a_start) else ():
+    for connective in REPORT_CONNECTIVES if an.startswith(REPORT_CONNECTIVES, a_start) else ():
         # 提出了建立…: the measure starts after the connective
-        if an.text.startswith(connective, a_start):
+        if an.startswith(connective, a_start):
             a_start += len(connective)
             break
     title_end = an.text.find("》", a_start, end) + 1
     for verb in INTRODUCING_VERBS if title_end else ():
         # 《十项措施》提出了建立…: the rule's measure starts after the verb that introduces it,
         # and so does its quote.
-        if an.text.startswith(verb, title_end):
+        if an.startswith(verb, title_end):
             a_start = title_end + len(verb)
-            a_start += an.text.startswith("了", a_start)
+            a_start += an.startswith("了", a_start)
             clause.quote_start = a_start
             break
     clause.action = (a_start, end)
@@ -1304,7 +1340,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             break
         verb_at = word_end
     clause.verb_at = verb_at
-    if an.text.startswith("由", verb_at) and not clause.bearers:
+    if an.startswith("由", verb_at) and not clause.bearers:
         # 由X进行约谈提醒: X does it.
         agents = _actors_after_marker(an, verb_at + 1, end)
         if agents:
@@ -1322,7 +1358,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         bool(lead and lead[0][0] == verb_at)
         or (prep_first and (measure_later or bool(lead)))  # 并向市委专题报告, 向X发放…
         or (verb_at > a_start and measure_later)  # 带头到…接受警示教育
-        or an.text.startswith("由", clause.verb_at)
+        or an.startswith("由", clause.verb_at)
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
         or clause.required
     )
@@ -1377,24 +1413,26 @@ def _is_slogan(an: _Sentence, clauses: list[tuple[int, int, str]], sentences: in
     """The heading a report paragraph opens with: a short sentence (细化措施重日常。), or, when
     more sentences follow, one of at most two clauses with no modal and no subject
     (加强监督检查，压实严的责任不懈怠。)."""
-    if len(an.text) <= SLOGAN_MAX:
+    size = an.end - an.start
+    if size <= SLOGAN_MAX:
         return True
     return (
         sentences > 1
         and len(clauses) <= 2
-        and len(an.text) <= SLOGAN_LONG_MAX
-        and not an.modals_in(0, len(an.text))
-        and not _zone_actors(an, 0, clauses[0][1])
-        and not _starts_with(an, "CONDITION_OPEN", 0)  # 对…问题，及时提醒。 is a measure
+        and size <= SLOGAN_LONG_MAX
+        and not an.modals_in(an.start, an.end)
+        and not _zone_actors(an, an.start, clauses[0][1])
+        and not _starts_with(an, "CONDITION_OPEN", an.start)  # 对…问题，及时提醒。 is a measure
     )
 
 
-def _quoted_term(text: str, start: int, end: int) -> bool:
+def _quoted_term(an: _Sentence, start: int, end: int) -> bool:
     """Whether `[start, end)` lies inside a short quotation (“不能腐”): a term being named."""
-    opening = text.rfind("“", 0, start)
+    text = an.text
+    opening = text.rfind("“", an.start, start)
     if opening < 0 or "”" in text[opening:start]:
         return False
-    closing = text.find("”", end)
+    closing = text.find("”", end, an.end)
     return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
 
 
@@ -1427,13 +1465,13 @@ def _is_adjunct(
     narrative = [
         m
         for m in an.marks_in("NARRATIVE", start, end)
-        if not an.text[max(0, m[0] - 2) : m[0]].endswith("提出")
+        if not an.text[max(an.start, m[0] - 2) : m[0]].endswith("提出")
         and not INSTITUTED.search(an.text[max(start, m[0] - 4) : end])
     ]
     descriptive = [
         m
         for m in an.marks_in("DESCRIPTIVE", start, end)
-        if an.text[max(0, m[0] - 2) : m[0]] not in ("特别", "尤其")
+        if an.text[max(an.start, m[0] - 2) : m[0]] not in ("特别", "尤其")
     ]
     if narrative or descriptive:
         return True
@@ -1458,8 +1496,8 @@ def _actors_after_marker(
     Only level words, quotes and 各 may come before them, or up to `lead_max` characters of
     modifiers ending in 、 (地方、部门和单位).
     """
-    while start < end and an.text.startswith(("允许", "让"), start):
-        start += 2 if an.text.startswith("允许", start) else 1
+    while start < end and an.startswith(("允许", "让"), start):
+        start += 2 if an.startswith("允许", start) else 1
     verbs = [
         m[0]
         for label in ("IMPERATIVE", "TARGET_PREP", "RECIPIENT_PREP")
@@ -1519,7 +1557,7 @@ def _condition_frame(
         m
         for m in candidates
         if (m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦", "及时"))
-        and an.text[m[1] : m[1] + 1] != "、"  # 及时发现、优先处置…: verbs, not a condition
+        and an.char(m[1]) != "、"  # 及时发现、优先处置…: verbs, not a condition
     ]
     for o_start, o_end, _rule in opens:
         # The frame closes at the last 的 before the action (the modal, an adverb, a verb).
@@ -1535,7 +1573,7 @@ def _condition_frame(
     # the next clause deals with.
     if (
         modal_pos is None
-        and an.text[end : end + 1] in "，,"
+        and an.char(end) in "，,"
         and any(an.text[m[0] : m[1]] in ("对", "对于") for m in opens if m[0] == start)
         and not any(
             "的" not in an.text[m[1] : end] for m in an.marks_in("IMPERATIVE", start + 1, end)
@@ -1558,12 +1596,7 @@ def _condition_frame(
         if c_end - head <= 4:
             return (head, c_end)
     # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
-    if (
-        glued_close
-        and last is not None
-        and last.text not in TIME_ADVERBS
-        and an.text[end : end + 1] in "，,"
-    ):
+    if glued_close and last is not None and last.text not in TIME_ADVERBS and an.char(end) in "，,":
         return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
@@ -1603,9 +1636,9 @@ def _first_of(an: _Sentence, labels: list[str], start: int, end: int) -> int | N
 def _level_word(an: _Sentence, ent: _Ent) -> _Ent | None:
     """The level word (上级, 同级, 下级) right before an actor, quotes aside: 上级“一把手”."""
     pos = ent.start
-    while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
+    while pos > an.start and an.text[pos - 1] in QUOTE_MARKS:
         pos -= 1
-    return an.level_ending_at.get(pos)
+    return an.level_ending_at(pos)
 
 
 def _level_before(an: _Sentence, ent: _Ent) -> str | None:
