@@ -359,7 +359,8 @@ class _Ent:
     text: str
 
 
-Mark = tuple[int, int, str]  # a rule match: start, end, rule id
+Mark = tuple[int, int, str, str]  # a rule match: start, end, rule id, label
+Modal = tuple[int, int, str]  # a modal marker: start, end, modality
 
 
 @dataclass
@@ -377,7 +378,7 @@ class _Analysis:
     words: list[str]
     offsets: list[int]  # where each word starts
     ents: list[_Ent]
-    marks: list[tuple[int, int, str, str]]  # rule matches: (start, end, rule id, label), sorted
+    marks: list[Mark]  # rule matches, sorted
 
     def view(self, start: int, end: int) -> _Sentence:
         """The part `[start, end)` of the text."""
@@ -393,24 +394,19 @@ class _Analysis:
         return [*self.offsets, len(self.text)]
 
     @cached_property
-    def mark_keys(self) -> list[int]:
-        """Where each mark starts."""
-        return [m[0] for m in self.marks]
-
-    @cached_property
     def label_marks(self) -> dict[str, tuple[list[Mark], list[int]]]:
-        """label → its marks (start, end, rule id), sorted, and where they start."""
+        """label → its marks, sorted, and where they start."""
         out: dict[str, tuple[list[Mark], list[int]]] = {}
-        for start, end, rule_id, label in self.marks:
-            found = out.get(label)
+        for mark in self.marks:
+            found = out.get(mark[3])
             if found is None:
-                found = out[label] = ([], [])
-            found[0].append((start, end, rule_id))
-            found[1].append(start)
+                found = out[mark[3]] = ([], [])
+            found[0].append(mark)
+            found[1].append(mark[0])
         return out
 
     @cached_property
-    def modal_marks(self) -> tuple[list[Mark], list[int]]:
+    def modal_marks(self) -> tuple[list[Modal], list[int]]:
         """The marks of every modality as (start, end, label), by start, then in the order of
         MODALITIES, then by end (a clause's first modal is the first of these it keeps), and
         where they start."""
@@ -422,17 +418,18 @@ class _Analysis:
         return [(a, b, MODALITIES[rank]) for a, rank, b in found], [a for a, _, _ in found]
 
     @cached_property
-    def mark_end(self) -> dict[str, dict[int, int]]:
-        """label → start → where the shortest mark of the label starting there ends: whether
-        a rule's word starts at a place is a lookup."""
-        out: dict[str, dict[int, int]] = {}
-        for start, end, _, label in reversed(self.marks):  # sorted, so the shortest is kept
-            out.setdefault(label, {})[start] = end
-        return out
-
-    @cached_property
     def _ents_of(self) -> dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]]:
-        return {}
+        """Entities by label, with their starts and ends; filled in for sets of labels when
+        first asked for."""
+        out: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
+        for ent in self.ents:
+            found = out.get((ent.label,))
+            if found is None:
+                found = out[(ent.label,)] = ([], [], [])
+            found[0].append(ent)
+            found[1].append(ent.start)
+            found[2].append(ent.end)
+        return out
 
     def ents_of(self, labels: tuple[str, ...]) -> tuple[list[_Ent], list[int], list[int]]:
         """The entities of the labels, with their starts and ends."""
@@ -444,23 +441,20 @@ class _Analysis:
 
     @cached_property
     def _spans_of(self) -> dict[str, set[tuple[int, int]]]:
-        out: dict[str, set[tuple[int, int]]] = {}
-        for e in self.ents:
-            out.setdefault(e.label, set()).add((e.start, e.end))
-        return out
+        return {}
 
     def spans_of(self, label: str) -> set[tuple[int, int]]:
         """The (start, end) of the entities of a label."""
-        return self._spans_of.get(label, set())
+        spans = self._spans_of.get(label)
+        if spans is None:
+            _, starts, ends = self.ents_of((label,))
+            spans = self._spans_of[label] = set(zip(starts, ends, strict=True))
+        return spans
 
     @cached_property
     def level_ending_at(self) -> dict[int, _Ent]:
         """Level words (上级, 同级 …) by where they end."""
-        out: dict[int, _Ent] = {}
-        for e in self.ents:
-            if e.label == "LEVEL":
-                out.setdefault(e.end, e)
-        return out
+        return {e.end: e for e in self.ents_of(("LEVEL",))[0]}  # they do not overlap
 
     @cached_property
     def unit_spans(self) -> set[tuple[int, int]]:
@@ -527,7 +521,7 @@ class _Sentence:
         """The marks of a label in the sentence."""
         return self.marks_in(label, self.start, self.end)
 
-    def modals_in(self, start: int, end: int) -> list[Mark]:
+    def modals_in(self, start: int, end: int) -> list[Modal]:
         """The marks of every modality inside `[start, end)`, as (start, end, label), in the
         order `_Analysis.modal_marks` gives."""
         marks, keys = self.whole.modal_marks
@@ -539,9 +533,12 @@ class _Sentence:
 
     def mark_starts_at(self, label: str, pos: int) -> bool:
         """Whether a mark of the label starts at `pos`."""
-        ends = self.whole.mark_end.get(label)
-        end = ends.get(pos) if ends is not None else None
-        return end is not None and pos >= self.start and end <= self.end
+        found = self.whole.label_marks.get(label)
+        if found is None or pos < self.start:
+            return False
+        marks, keys = found
+        k = bisect_left(keys, pos)  # the shortest mark starting at `pos` comes first
+        return k < len(keys) and keys[k] == pos and marks[k][1] <= self.end
 
     def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
         """The entities of the labels inside `[start, end)`."""
@@ -583,9 +580,10 @@ class _Sentence:
         """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
         whole = self.whole
         start, end = max(start, self.start), min(end, self.end)
-        keys = whole.mark_keys
-        marks = whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]
-        out = {m[0] for m in marks if m[1] <= self.end}
+        out: set[int] = set()
+        for marks, keys in whole.label_marks.values():
+            found = marks[bisect_left(keys, start) : bisect_left(keys, end)]
+            out.update(m[0] for m in found if m[1] <= self.end)
         keys = whole.ent_starts
         ents = whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
         out.update(e.start for e in ents if e.end <= self.end)
@@ -837,7 +835,7 @@ class NormExtractor:
         for label, ent_id, first, last in self.ruler.entities(words):
             a, b = bounds[first], bounds[last]
             ents.append(_Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b]))
-        marks: list[tuple[int, int, str, str]] = []
+        marks: list[Mark] = []
         token_rules = self.token_rules
         # Dictionary lookups in one C-level pass; most words are no rule's.
         for k in [k for k, rules in enumerate(map(token_rules.get, words)) if rules]:
@@ -1559,7 +1557,7 @@ def _condition_frame(
         if (m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦", "及时"))
         and an.char(m[1]) != "、"  # 及时发现、优先处置…: verbs, not a condition
     ]
-    for o_start, o_end, _rule in opens:
+    for o_start, o_end, *_ in opens:
         # The frame closes at the last 的 before the action (the modal, an adverb, a verb).
         close = _frame_close(an, o_end, limit, end)
         if close is not None:
@@ -1590,7 +1588,7 @@ def _condition_frame(
     if by >= 0:
         return (start, by + 1)
     # …时 / …前 frames: at the end of the head (签署意见时，要…) or right at its start (进驻前向…).
-    for _c_start, c_end, _ in closes:
+    for _c_start, c_end, *_ in closes:
         if c_end == limit or (modal_pos and c_end == modal_pos[0]):
             return (start, c_end)
         if c_end - head <= 4:
@@ -1798,7 +1796,7 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
     out: list[tuple[_Ent, str | None]] = []
     if not an.ents_in(ACTOR, start, end):
         return out  # most clauses name no actor after their verb
-    for p_start, p_end, _ in an.marks_in(label, start, end):
+    for p_start, p_end, *_ in an.marks_in(label, start, end):
         if an.text[p_start:p_end] in DISPOSAL:
             # 把X作为重点 / 将X纳入…: X is the target only when X is the actor itself, not
             # something of the actor's (将“一把手”工作情况作为…).
@@ -1838,7 +1836,7 @@ def _meeting_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str
     out: list[tuple[_Ent, str | None]] = []
     if not an.ents_in(ACTOR, start, end):
         return out
-    for _s, m_end, _ in an.marks_in("MEETING_OPEN", start, end):
+    for _s, m_end, *_ in an.marks_in("MEETING_OPEN", start, end):
         close = an.text.find("上", m_end, end)
         if close < 0 or not any(e.start == close + 1 for e in an.ents_in(("MEASURE",), close, end)):
             continue
