@@ -830,18 +830,20 @@ class NormExtractor:
         # The entity ruler's entities as it would set them on a Doc of the words, mapped to
         # characters through the word offsets.
         bounds = [*offsets, len(text)]
-        ents = []
         iris = self.concept_iris
-        for label, ent_id, first, last in self.ruler.entities(words):
-            a, b = bounds[first], bounds[last]
-            ents.append(_Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b]))
-        marks: list[Mark] = []
+        ents = [
+            _Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b])
+            for label, ent_id, first, last in self.ruler.entities(words)
+            for a, b in ((bounds[first], bounds[last]),)
+        ]
         token_rules = self.token_rules
         # Dictionary lookups in one C-level pass; most words are no rule's.
-        for k in [k for k, rules in enumerate(map(token_rules.get, words)) if rules]:
-            at, end = bounds[k], bounds[k + 1]
-            for label, rule_id in token_rules[words[k]]:
-                marks.append((at, end, rule_id, label))
+        hits = [k for k, rules in enumerate(map(token_rules.get, words)) if rules]
+        marks: list[Mark] = [
+            (bounds[k], bounds[k + 1], rule_id, label)
+            for k in hits
+            for label, rule_id in token_rules[words[k]]
+        ]
         if len(self.matcher):  # rules of more than one token
             doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
             for match_id, start, end in self.matcher(doc):
@@ -1345,22 +1347,28 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             clause.bearers, clause.bearer_start = agents, agents[0][0].start
             verb_at = agents[-1][0].end
     lead = an.marks_in("IMPERATIVE", verb_at, end)
-    measure_later = bool(an.ents_in(MEASURES, verb_at, end))
-    prep_first = (
-        an.mark_starts_at("RECIPIENT_PREP", verb_at) or an.mark_starts_at("TARGET_PREP", verb_at)
-    ) or any(  # 重大问题向市委报告: a topic first, then 向X and a report
-        an.marks_in("RECIPIENT_PREP", verb_at, e.start)
-        for e in an.ents_in(("MEASURE",), verb_at, end)
-    )
+    measures = an.ents_in(MEASURES, a_start, end)
+    # The measures after the verb (verb_at only moves forward from a_start).
+    later = [e for e in measures if e.start >= verb_at] if measures else []
+    measure_later = bool(later)
+    imperative = bool(lead and lead[0][0] == verb_at)
+    if not imperative and (measure_later or lead):  # 并向市委专题报告, 向X发放…
+        imperative = (
+            an.mark_starts_at("RECIPIENT_PREP", verb_at)
+            or an.mark_starts_at("TARGET_PREP", verb_at)
+            or any(  # 重大问题向市委报告: a topic first, then 向X and a report
+                an.marks_in("RECIPIENT_PREP", verb_at, e.start)
+                for e in later
+                if e.label == "MEASURE"
+            )
+        )
     clause.imperative = (
-        bool(lead and lead[0][0] == verb_at)
-        or (prep_first and (measure_later or bool(lead)))  # 并向市委专题报告, 向X发放…
+        imperative
         or (verb_at > a_start and measure_later)  # 带头到…接受警示教育
         or an.startswith("由", clause.verb_at)
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
         or clause.required
     )
-    measures = an.ents_in(MEASURES, a_start, end)
     if measures:
         head = measures[-1]
         # The measure heads the action only near its end (…报告履职情况); a measure inside a
@@ -1547,8 +1555,9 @@ def _condition_frame(
     limit = modal_pos[0] if modal_pos else end
     candidates = an.marks_in("CONDITION_OPEN", start, limit)
     closes = an.marks_in("CONDITION_CLOSE", start, limit)
-    last = an.last_token_in(start, end) if modal_pos is None else None
-    glued_close = last is not None and last.text.endswith(("后", "时"))
+    span = an.word_span(start, end) if modal_pos is None else range(0)
+    last = an.words[span[-1]] if span else None  # the clause's last word
+    glued_close = last is not None and last.endswith(("后", "时"))
     # Where the head starts after the subject; found only when a frame may open or close.
     head = _skip_actor_zone(an, start, limit) if candidates or closes or glued_close else start
     opens = [
@@ -1594,7 +1603,7 @@ def _condition_frame(
         if c_end - head <= 4:
             return (head, c_end)
     # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
-    if glued_close and last is not None and last.text not in TIME_ADVERBS and an.char(end) in "，,":
+    if glued_close and last is not None and last not in TIME_ADVERBS and an.char(end) in "，,":
         return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
