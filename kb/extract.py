@@ -104,6 +104,8 @@ SUBJECT_GLUE = (
         "科级",
     }
 )
+# Verbs after which the actor before 对 supervises (强化上级X对下级Y的监督).
+SUPERVISING_VERBS = ("强化", "加强", "发挥")
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
@@ -394,6 +396,11 @@ class _Analysis:
         return [*self.offsets, len(self.text)]
 
     @cached_property
+    def mark_keys(self) -> list[int]:
+        """Where each mark starts."""
+        return [m[0] for m in self.marks]
+
+    @cached_property
     def label_marks(self) -> dict[str, tuple[list[Mark], list[int]]]:
         """label → its marks, sorted, and where they start."""
         out: dict[str, tuple[list[Mark], list[int]]] = {}
@@ -505,11 +512,20 @@ class _Sentence:
     def word_end(self, k: int) -> int:
         return self.bounds[k + 1]
 
+    @cached_property
+    def labels(self) -> frozenset[str]:
+        """The labels of the marks that start in the sentence: most labels a rule asks about
+        have none there, which this answers without a search."""
+        whole = self.whole
+        keys = whole.mark_keys
+        marks = whole.marks[bisect_left(keys, self.start) : bisect_left(keys, self.end)]
+        return frozenset(m[3] for m in marks)
+
     def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
         """The marks of a label inside `[start, end)`."""
-        found = self.whole.label_marks.get(label)
-        if found is None:
+        if label not in self.labels:
             return []
+        found = self.whole.label_marks[label]
         marks, keys = found
         if end > self.end:
             end = self.end
@@ -533,9 +549,9 @@ class _Sentence:
 
     def mark_starts_at(self, label: str, pos: int) -> bool:
         """Whether a mark of the label starts at `pos`."""
-        found = self.whole.label_marks.get(label)
-        if found is None or pos < self.start:
+        if label not in self.labels or pos < self.start:
             return False
+        found = self.whole.label_marks[label]
         marks, keys = found
         k = bisect_left(keys, pos)  # the shortest mark starting at `pos` comes first
         return k < len(keys) and keys[k] == pos and marks[k][1] <= self.end
@@ -1286,9 +1302,9 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         if required:
             subject_actors = required
             clause.required = True
-    elif not subject_actors:
+    elif not subject_actors and an.startswith(SUPERVISING_VERBS, start):
         # 强化上级X对下级Y的监督: the actor before 对 supervises.
-        for verb in ("强化", "加强", "发挥"):
+        for verb in SUPERVISING_VERBS:
             if an.startswith(verb, start):
                 agents = _actors_after_marker(an, start + len(verb), zone_end)
                 after = agents[-1][0].end if agents else 0
