@@ -689,23 +689,31 @@ def _register_entity_ruler() -> None:
             match kept before it.
 
             A phrase that several patterns share keeps only the one `match` puts first (by key
-            name), so matches are distinct by span and sort without ties."""
+            name), so matches are distinct by span and sort without ties. Phrases of one word,
+            most of them, come last in that order and in text order already: only the longer
+            ones, few, are sorted."""
             index = self._phrases()
-            found: list[tuple[int, int, str, str]] = []
+            longer: list[tuple[int, int, str, str]] = []
+            single: list[tuple[int, int, str, str]] = []
             # Dictionary lookups in one C-level pass; most words start no phrase.
             for start in [k for k, phrases in enumerate(map(index.get, words)) if phrases]:
                 for width, phrase, label, ent_id in index[words[start]]:
-                    if width == 1 or words[start : start + width] == phrase:
-                        found.append((-width, start, label, ent_id))
-            found.sort()
+                    if width == 1:
+                        single.append((start, start + 1, label, ent_id))
+                    elif words[start : start + width] == phrase:
+                        longer.append((-width, start, label, ent_id))
+            if not longer:
+                return single
+            longer.sort()
             taken = bytearray(len(words))  # tokens inside a kept match
             chosen = []
-            for width, start, label, ent_id in found:
+            for width, start, label, ent_id in longer:
                 end = start - width
                 if taken[start] or taken[end - 1]:  # the stock ruler tests both boundaries
                     continue
                 taken[start:end] = b"\x01" * (end - start)
                 chosen.append((start, end, label, ent_id))
+            chosen.extend(m for m in single if not taken[m[0]])
             return chosen
 
         def _phrases(self) -> dict[str, list[tuple[int, list[str], str, str]]]:
