@@ -558,7 +558,9 @@ class _Sentence:
 
     def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
         """The entities of the labels inside `[start, end)`."""
-        ents, starts, ends = self.whole.ents_of(labels)
+        whole = self.whole
+        index = whole._ents_of.get(labels)  # ents_of, without a call when the index is made
+        ents, starts, ends = index if index is not None else whole.ents_of(labels)
         return ents[
             bisect_left(starts, start if start > self.start else self.start) : bisect_right(
                 ends, end if end < self.end else self.end
@@ -1033,6 +1035,17 @@ class NormExtractor:
         bearers_before = state.bearers
         first_break = min((text.find(b) for b in CLAUSE_BREAK if b in text), default=-1)
         enumeration = state.reported and "提出" in text[:first_break]
+        normalised = doc.normalised
+
+        def cite(s: int, e: int) -> tuple[str, int, int]:
+            """Clean text and raw span of a text range, widened not to cut a doubled run."""
+            a, b = normalised.snap(s, e)
+            raw_start, raw_end = normalised.raw_span(a, b)
+            return normalised.text[a:b], raw_start, raw_end
+
+        def mention(ent: _Ent, level: str | None = None) -> Mention:
+            return Mention(ent.concept, *cite(ent.start, ent.end), level)
+
         for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
             if enumeration and number > 1 and an.text[clauses[number - 2][1] - 1] in CLAUSE_BREAK:
                 # A report's …提出A；B；C lists measures: a subject named in one item is not
@@ -1043,16 +1056,6 @@ class NormExtractor:
                 end -= 1
             if end <= c_start:
                 continue
-
-            def cite(s: int, e: int) -> tuple[str, int, int]:
-                """Clean text and raw span of a sentence range, widened not to cut a doubled run."""
-                a, b = doc.normalised.snap(s, e)
-                raw_start, raw_end = doc.normalised.raw_span(a, b)
-                return doc.normalised.text[a:b], raw_start, raw_end
-
-            def mention(ent: _Ent, level: str | None = None) -> Mention:
-                return Mention(ent.concept, *cite(ent.start, ent.end), level)
-
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
             if clause.condition is not None:
                 cs, ce = clause.condition
