@@ -598,10 +598,9 @@ class _Sentence:
         """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
         whole = self.whole
         start, end = max(start, self.start), min(end, self.end)
-        out: set[int] = set()
-        for marks, keys in whole.label_marks.values():
-            found = marks[bisect_left(keys, start) : bisect_left(keys, end)]
-            out.update(m[0] for m in found if m[1] <= self.end)
+        keys = whole.mark_keys
+        marks = whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]
+        out = {m[0] for m in marks if m[1] <= self.end}
         keys = whole.ent_starts
         ents = whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
         out.update(e.start for e in ents if e.end <= self.end)
@@ -1416,6 +1415,8 @@ def _parties(
 ) -> tuple[list[tuple[_Ent, str | None]], list[tuple[_Ent, str | None]]]:
     """The recipients (向X报告, 在X上述责) and targets (对X进行, 同X谈话) of an action: looked for
     only once the clause is known to state a norm."""
+    if not an.ents_in(ACTOR, start, end):
+        return [], []  # most actions name no actor: there is no one to send to or act on
     recipients = _prep_actors(an, "RECIPIENT_PREP", start, end) + _meeting_actors(an, start, end)
     taken = {(r.start, r.end) for r, _ in recipients}
     targets = [
