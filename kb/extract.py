@@ -617,10 +617,6 @@ class _Sentence:
     def has_tokens_in(self, start: int, end: int) -> bool:
         return bool(self.word_span(start, end))
 
-    def last_token_in(self, start: int, end: int) -> _Tok | None:
-        span = self.word_span(start, end)
-        return self._token(span[-1]) if span else None
-
     def tokens_in(self, start: int, end: int) -> list[_Tok]:
         return [self._token(k) for k in self.word_span(start, end)]
 
@@ -1676,17 +1672,6 @@ def _level_word(an: _Sentence, ent: _Ent) -> _Ent | None:
     return an.level_ending_at(pos)
 
 
-def _level_before(an: _Sentence, ent: _Ent) -> str | None:
-    level = _level_word(an, ent)
-    return level.concept if level else None
-
-
-def _level_start(an: _Sentence, ent: _Ent) -> int:
-    """Where an actor's phrase starts: at its level word, if it has one."""
-    level = _level_word(an, ent)
-    return level.start if level else ent.start
-
-
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
     """Coordinated actors are each kept; an actor directly followed by another modifies it."""
     heads: list[tuple[_Ent, str | None]] = []
@@ -1717,8 +1702,12 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
         # The phrase runs from its level word or first modifier to the head: 同级党委主要负责人.
         first_of_group = actors[chain] if chain is not None else ent
         chain = None
-        level = _level_before(an, ent) or _level_before(an, first_of_group)
-        start = _level_start(an, first_of_group)
+        own_level = _level_word(an, ent)
+        group_level = own_level if first_of_group is ent else _level_word(an, first_of_group)
+        level = (own_level.concept if own_level else None) or (
+            group_level.concept if group_level else None
+        )
+        start = group_level.start if group_level else first_of_group.start
         while start < first_of_group.start and an.text[start] in QUOTE_MARKS:
             start += 1
         phrase = (
