@@ -25,7 +25,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
 from typing import Any
 
 from kb.corpus import Corpus, Document
@@ -378,7 +378,7 @@ class _Analysis:
 
     text: str
     words: list[str]
-    offsets: list[int]  # where each word starts
+    bounds: list[int]  # where each word starts, then where the last one ends
     ents: list[_Ent]
     marks: list[Mark]  # rule matches, sorted
 
@@ -389,11 +389,6 @@ class _Analysis:
     @cached_property
     def ent_starts(self) -> list[int]:
         return [e.start for e in self.ents]
-
-    @cached_property
-    def bounds(self) -> list[int]:
-        """Where each word starts, then where the last one ends."""
-        return [*self.offsets, len(self.text)]
 
     @cached_property
     def mark_keys(self) -> list[int]:
@@ -693,7 +688,7 @@ def _register_entity_ruler() -> None:
             longer: list[tuple[int, int, str, str]] = []
             single: list[tuple[int, int, str, str]] = []
             # Dictionary lookups in one C-level pass; most words start no phrase.
-            for start in [k for k, phrases in enumerate(map(index.get, words)) if phrases]:
+            for start in compress(range(len(words)), map(index.__contains__, words)):
                 for width, phrase, label, ent_id in index[words[start]]:
                     if width == 1:
                         single.append((start, start + 1, label, ent_id))
@@ -846,11 +841,10 @@ class NormExtractor:
         # reconciling (spaCy's own zh tokenizer spends a fifth of its time so), and a Doc of
         # them is made only for rules of more than one token.
         words = jieba.lcut(text)
-        offsets = list(accumulate(map(len, words), initial=0))
-        offsets.pop()
+        bounds = list(accumulate(map(len, words), initial=0))
+        bounds[-1] = len(text)  # where each word starts, then the end of the text
         # The entity ruler's entities as it would set them on a Doc of the words, mapped to
         # characters through the word offsets.
-        bounds = [*offsets, len(text)]
         iris = self.concept_iris
         ents = [
             _Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b])
@@ -859,7 +853,7 @@ class NormExtractor:
         ]
         token_rules = self.token_rules
         # Dictionary lookups in one C-level pass; most words are no rule's.
-        hits = [k for k, rules in enumerate(map(token_rules.get, words)) if rules]
+        hits = list(compress(range(len(words)), map(token_rules.__contains__, words)))
         marks: list[Mark] = [
             (bounds[k], bounds[k + 1], rule_id, label)
             for k in hits
@@ -871,7 +865,7 @@ class NormExtractor:
                 rule_id = self.nlp.vocab.strings[match_id]
                 marks.append((bounds[start], bounds[end], rule_id, self.rule_labels[rule_id]))
         marks.sort()
-        return _Analysis(text, words, offsets, ents, marks)
+        return _Analysis(text, words, bounds, ents, marks)
 
     # ------------------------------------------------------------------ extraction
 
