@@ -1346,9 +1346,10 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     clause.action = (a_start, end)
     verb_at = a_start
     frequencies = an.spans_of("FREQUENCY")
+    bounds = an.bounds
     for k in an.word_span(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
-        word_end = an.word_end(k)
-        if an.word_start(k) != verb_at or not (
+        word_end = bounds[k + 1]
+        if bounds[k] != verb_at or not (
             an.words[k] in LEADING_ADVERBS
             or (verb_at, word_end) in frequencies
             or an.mark_starts_at("ADVERB", verb_at)
@@ -1466,10 +1467,9 @@ def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
 
 def _is_means(an: _Sentence, start: int, end: int) -> bool:
     """A means or manner adverbial: 按照…, 本着…的态度, …等方式, 同…相结合."""
-    if _starts_with(an, "MEANS_OPEN", start) or an.marks_in("MEANS_END", max(start, end - 3), end):
+    if an.mark_starts_at("MEANS_OPEN", start) or an.marks_in("MEANS_END", max(start, end - 3), end):
         return True
-    text = an.text[start:end]
-    return text.startswith(("同", "与")) and text.endswith("相结合")
+    return an.text.startswith(("同", "与"), start, end) and an.text.endswith("相结合", start, end)
 
 
 def _is_adjunct(
@@ -1484,7 +1484,7 @@ def _is_adjunct(
     """A modal-less clause that is part of another norm or of none: purpose, means, outcome,
     narration, or the topic a sentence opens with."""
     a_start = clause.action[0]
-    if _starts_with(an, "PURPOSE", a_start) or _is_means(an, clause.verb_at, end):
+    if an.mark_starts_at("PURPOSE", a_start) or _is_means(an, clause.verb_at, end):
         return True
     narrative = [
         m
@@ -1764,10 +1764,11 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     levels = an.spans_of("LEVEL")
     kept: list[_Ent] = []
     pos = start
+    words, bounds = an.words, an.bounds
     for ent in actors:
         if (
             not all(
-                an.words[k] in SUBJECT_GLUE or (an.word_start(k), an.word_end(k)) in levels
+                words[k] in SUBJECT_GLUE or (bounds[k], bounds[k + 1]) in levels
                 for k in an.word_span(pos, ent.start)
             )
             and not _is_place(an, pos, ent.start)
