@@ -667,13 +667,17 @@ def _register_entity_ruler() -> None:
             PhraseMatcher finds on the Doc, where making the Doc (a lexeme for each word the
             vocabulary has not seen) cost more than the matching.
             """
+            return [(label, ent_id, start, end) for start, end, label, ent_id in self.spans(words)]
+
+        def spans(self, words: list[str]) -> list[tuple[int, int, str, str]]:
+            """The entities of `entities`, as (first token, end token, label, id)."""
             if self.token_patterns:  # token patterns need the Matcher, which needs the Doc
                 doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
                 chosen = self._chosen(self.match(doc))
             else:
                 chosen = self._phrase_entities(words)
             chosen.sort()  # by first token: chosen entities do not share one
-            return [(label, ent_id, start, end) for start, end, label, ent_id in chosen]
+            return chosen
 
         def _phrase_entities(self, words: list[str]) -> list[tuple[int, int, str, str]]:
             """What `_chosen` keeps of the phrase patterns' matches in the words, as (first
@@ -848,7 +852,7 @@ class NormExtractor:
         iris = self.concept_iris
         ents = [
             _Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b])
-            for label, ent_id, first, last in self.ruler.entities(words)
+            for first, last, label, ent_id in self.ruler.spans(words)
             for a, b in ((bounds[first], bounds[last]),)
         ]
         token_rules = self.token_rules
@@ -1597,7 +1601,8 @@ def _condition_frame(
     # 对…问题，V… / 对于…的单位“一把手”，V…: a clause that is only the 对-phrase names the case
     # the next clause deals with.
     if (
-        modal_pos is None
+        opens  # most clauses open no frame
+        and modal_pos is None
         and an.char(end) in "，,"
         and any(an.text[m[0] : m[1]] in ("对", "对于") for m in opens if m[0] == start)
         and not any(
@@ -1625,7 +1630,7 @@ def _condition_frame(
         return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
-    if modal_pos is None and an.text[start:end].endswith("的"):
+    if modal_pos is None and an.text.endswith("的", start, end):
         return (start, end)
     return None
 
