@@ -477,11 +477,12 @@ class _Sentence:
         self.words = whole.words
         self.bounds = whole.bounds  # where each word starts, then where the last one ends
         self.memo: dict[tuple[Any, ...], Any] = {}
-
-    @cached_property
-    def sentence_text(self) -> str:
-        """The text of the sentence alone."""
-        return self.text[self.start : self.end]
+        self.sentence_text = whole.text[start:end]  # the text of the sentence alone
+        # The labels of the marks that start in the sentence: most labels a rule asks about
+        # have none there, which this answers without a search. (Made here, as nearly every
+        # sentence is asked, rather than through a cached_property and its lock.)
+        keys = whole.mark_keys
+        self.labels = {m[3] for m in whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]}
 
     def char(self, pos: int) -> str:
         """The character at `pos`, or "" past the end of the sentence."""
@@ -506,15 +507,6 @@ class _Sentence:
 
     def word_end(self, k: int) -> int:
         return self.bounds[k + 1]
-
-    @cached_property
-    def labels(self) -> frozenset[str]:
-        """The labels of the marks that start in the sentence: most labels a rule asks about
-        have none there, which this answers without a search."""
-        whole = self.whole
-        keys = whole.mark_keys
-        marks = whole.marks[bisect_left(keys, self.start) : bisect_left(keys, self.end)]
-        return frozenset(m[3] for m in marks)
 
     def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
         """The marks of a label inside `[start, end)`."""
