@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from itertools import accumulate, compress
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from kb.corpus import Corpus, Document
@@ -388,12 +389,12 @@ class _Analysis:
 
     @cached_property
     def ent_starts(self) -> list[int]:
-        return [e.start for e in self.ents]
+        return list(map(attrgetter("start"), self.ents))
 
     @cached_property
     def mark_keys(self) -> list[int]:
         """Where each mark starts."""
-        return [m[0] for m in self.marks]
+        return list(map(itemgetter(0), self.marks))
 
     @cached_property
     def label_marks(self) -> dict[str, tuple[list[Mark], list[int]]]:
