@@ -389,6 +389,7 @@ class _Analysis:
 
     @cached_property
     def ent_starts(self) -> list[int]:
+        """Where each entity starts."""
         return list(map(attrgetter("start"), self.ents))
 
     @cached_property
@@ -486,7 +487,7 @@ class _Sentence:
         self.labels = {m[3] for m in whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]}
 
     def char(self, pos: int) -> str:
-        """The character at `pos`, or "" past the end of the sentence."""
+        """The character at `pos`, or "" outside the sentence (as a slice of its text gives)."""
         return self.text[pos] if self.start <= pos < self.end else ""
 
     def startswith(self, prefix: str | tuple[str, ...], pos: int) -> bool:
@@ -504,9 +505,11 @@ class _Sentence:
         return range(lo, bisect_right(bounds, end if end < self.end else self.end) - 1)
 
     def word_start(self, k: int) -> int:
+        """Where word `k` of the whole text starts."""
         return self.bounds[k]
 
     def word_end(self, k: int) -> int:
+        """Where word `k` of the whole text ends."""
         return self.bounds[k + 1]
 
     def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
