@@ -25,7 +25,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from kb.corpus import Corpus, Document
@@ -104,6 +105,8 @@ SUBJECT_GLUE = (
         "科级",
     }
 )
+# Verbs after which the actor before 对 supervises (强化上级X对下级Y的监督).
+SUPERVISING_VERBS = ("强化", "加强", "发挥")
 PREPOSITIONS = ("向", "对", "同", "与", "给", "把", "将", "由")
 # Where the phrase governed by a preposition ends when no measure noun closes it.
 HEAD_MAX_TAIL = 5
@@ -359,152 +362,210 @@ class _Ent:
     text: str
 
 
-Mark = tuple[int, int, str]  # a rule match: start, end, rule id
+Mark = tuple[int, int, str, str]  # a rule match: start, end, rule id, label
+Modal = tuple[int, int, str]  # a modal marker: start, end, modality
 
 
 @dataclass
 class _Analysis:
     """A whole text analysed once: jieba's words, entities and rule matches, by character
-    offsets. Sentences are views on it."""
+    offsets. Sentences are views on it, in the same offsets.
+
+    The clause rules ask the same few questions many times (which marks of a label lie in a
+    span, does one start here, which actors lie in a span), so each has an index over the
+    whole text, built once per text when first asked; a sentence bisects it within its bounds
+    and copies nothing.
+    """
 
     text: str
     words: list[str]
-    offsets: list[int]  # where each word starts
+    bounds: list[int]  # where each word starts, then where the last one ends
     ents: list[_Ent]
-    marks: list[tuple[int, int, str, str]]  # rule matches: (start, end, rule id, label), sorted
+    marks: list[Mark]  # rule matches, sorted
 
     def view(self, start: int, end: int) -> _Sentence:
-        """The part `[start, end)` of the text, with offsets relative to `start`."""
-        marks: dict[str, tuple[list[Mark], list[int]]] = {}  # label → marks, their starts
-        keys = self.mark_keys
-        for a, b, rule_id, label in self.marks[bisect_left(keys, start) : bisect_left(keys, end)]:
-            if b <= end:
-                found = marks.get(label)
-                if found is None:
-                    found = marks[label] = ([], [])
-                found[0].append((a - start, b - start, rule_id))
-                found[1].append(a - start)
-        return _Sentence(self.text[start:end], start, self, marks)
+        """The part `[start, end)` of the text."""
+        return _Sentence(self, start, end)
 
     @cached_property
     def ent_starts(self) -> list[int]:
-        return [e.start for e in self.ents]
-
-    @cached_property
-    def bounds(self) -> list[int]:
-        """Where each word starts, then where the last one ends."""
-        return [*self.offsets, len(self.text)]
+        """Where each entity starts."""
+        return list(map(attrgetter("start"), self.ents))
 
     @cached_property
     def mark_keys(self) -> list[int]:
-        """Where each mark starts: a sentence takes its marks, of every label, by bisection."""
-        return [m[0] for m in self.marks]
+        """Where each mark starts."""
+        return list(map(itemgetter(0), self.marks))
 
     @cached_property
-    def mark_end(self) -> dict[str, dict[int, int]]:
-        """label → start → where the shortest mark of the label starting there ends: whether
-        a rule's word starts at a place is a lookup for the whole text."""
-        out: dict[str, dict[int, int]] = {}
-        for start, end, _, label in reversed(self.marks):  # sorted, so the shortest is kept
-            out.setdefault(label, {})[start] = end
+    def label_marks(self) -> dict[str, tuple[list[Mark], list[int]]]:
+        """label → its marks, sorted, and where they start."""
+        out: dict[str, tuple[list[Mark], list[int]]] = {}
+        for mark in self.marks:
+            found = out.get(mark[3])
+            if found is None:
+                found = out[mark[3]] = ([], [])
+            found[0].append(mark)
+            found[1].append(mark[0])
         return out
 
-
-class _Sentence:
-    """A sentence of an analysed text: tokens, entities and rule matches (by label, with their
-    starts for bisection), by character offsets from its start.
-
-    The clause rules ask the same few questions many times (which marks of a label lie in a
-    span, does one start here, which actors lie in a span), so each has an index built once:
-    per label for marks and entities, and for the whole text for "a mark starts here".
-    """
-
-    def __init__(
-        self,
-        text: str,
-        base: int,
-        whole: _Analysis,
-        marks: dict[str, tuple[list[Mark], list[int]]],
-    ) -> None:
-        self.text = text
-        self.base = base  # where the sentence starts in the whole text
-        self.whole = whole
-        self._marks = marks
-        self.memo: dict[tuple[Any, ...], Any] = {}
-        self._ents_of: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
-
-    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
-    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens and
-    # entities are cut from the whole text when a rule first asks for them: the checks that
-    # dismiss a sentence early look at its text and marks only.
     @cached_property
-    def _word_range(self) -> tuple[int, int]:
-        """The indices of the whole text's words inside the sentence."""
-        bounds = self.whole.bounds
-        return bisect_left(bounds, self.base), bisect_right(bounds, self.base + len(self.text)) - 1
+    def modal_marks(self) -> tuple[list[Modal], list[int]]:
+        """The marks of every modality as (start, end, label), by start, then in the order of
+        MODALITIES, then by end (a clause's first modal is the first of these it keeps), and
+        where they start."""
+        found = sorted(
+            (m[0], rank, m[1])
+            for rank, label in enumerate(MODALITIES)
+            for m in self.label_marks.get(label, ([], []))[0]
+        )
+        return [(a, b, MODALITIES[rank]) for a, rank, b in found], [a for a, _, _ in found]
 
     @cached_property
-    def token_starts(self) -> list[int]:
-        lo, hi = self._word_range
-        return [o - self.base for o in self.whole.bounds[lo:hi]]
+    def _ents_of(self) -> dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]]:
+        """Entities by label, with their starts and ends; filled in for sets of labels when
+        first asked for."""
+        out: dict[tuple[str, ...], tuple[list[_Ent], list[int], list[int]]] = {}
+        for ent in self.ents:
+            found = out.get((ent.label,))
+            if found is None:
+                found = out[(ent.label,)] = ([], [], [])
+            found[0].append(ent)
+            found[1].append(ent.start)
+            found[2].append(ent.end)
+        return out
 
-    @cached_property
-    def token_ends(self) -> list[int]:
-        lo, hi = self._word_range
-        return [o - self.base for o in self.whole.bounds[lo + 1 : hi + 1]]
-
-    @cached_property
-    def tokens(self) -> list[_Tok]:
-        lo, hi = self._word_range
-        return list(map(_Tok, self.whole.words[lo:hi], self.token_starts, self.token_ends))
-
-    @cached_property
-    def ents(self) -> list[_Ent]:
-        start, end = self.base, self.base + len(self.text)
-        whole = self.whole
-        keys = whole.ent_starts
-        return [
-            _Ent(e.label, e.concept, e.start - start, e.end - start, e.text)
-            for e in whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
-            if e.end <= end
-        ]
-
-    @cached_property
-    def _ent_starts(self) -> list[int]:
-        return [e.start for e in self.ents]
-
-    def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
-        """The marks of a label inside `[start, end)`."""
-        found = self._marks.get(label)
-        if found is None:
-            return []
-        spans, keys = found
-        return [m for m in spans[bisect_left(keys, start) : bisect_left(keys, end)] if m[1] <= end]
-
-    def marks_of(self, label: str) -> list[Mark]:
-        """The marks of a label in the sentence."""
-        found = self._marks.get(label)
-        return found[0] if found is not None else []
-
-    def mark_starts_at(self, label: str, pos: int) -> bool:
-        """Whether a mark of the label starts at `pos`."""
-        ends = self.whole.mark_end.get(label)
-        end = ends.get(self.base + pos) if ends is not None else None
-        return end is not None and pos >= 0 and end - self.base <= len(self.text)
-
-    def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
-        """The entities of the labels inside `[start, end)`."""
+    def ents_of(self, labels: tuple[str, ...]) -> tuple[list[_Ent], list[int], list[int]]:
+        """The entities of the labels, with their starts and ends."""
         index = self._ents_of.get(labels)
         if index is None:
             ents = [e for e in self.ents if e.label in labels]
             index = self._ents_of[labels] = (ents, [e.start for e in ents], [e.end for e in ents])
-        ents, starts, ends = index
-        return ents[bisect_left(starts, start) : bisect_right(ends, end)]
+        return index
+
+    @cached_property
+    def _spans_of(self) -> dict[str, set[tuple[int, int]]]:
+        return {}
+
+    def spans_of(self, label: str) -> set[tuple[int, int]]:
+        """The (start, end) of the entities of a label."""
+        spans = self._spans_of.get(label)
+        if spans is None:
+            _, starts, ends = self.ents_of((label,))
+            spans = self._spans_of[label] = set(zip(starts, ends, strict=True))
+        return spans
+
+    @cached_property
+    def level_ending_at(self) -> dict[int, _Ent]:
+        """Level words (上级, 同级 …) by where they end."""
+        return {e.end: e for e in self.ents_of(("LEVEL",))[0]}  # they do not overlap
+
+    @cached_property
+    def unit_spans(self) -> set[tuple[int, int]]:
+        """The (start, end) of the unit nouns (单位, 部门 …)."""
+        return {(m[0], m[1]) for m in self.label_marks.get("UNIT_NOUN", ([], []))[0]}
+
+
+class _Sentence:
+    """A sentence of an analysed text: `[start, end)` of the whole text, whose offsets it
+    keeps. Every lookup is confined to the sentence: a mark, token or entity that reaches
+    past either end is not the sentence's."""
+
+    def __init__(self, whole: _Analysis, start: int, end: int) -> None:
+        self.whole = whole
+        self.text = whole.text  # indexed by whole-text offsets, like everything here
+        self.start = start
+        self.end = end
+        self.words = whole.words
+        self.bounds = whole.bounds  # where each word starts, then where the last one ends
+        self.memo: dict[tuple[Any, ...], Any] = {}
+        self.sentence_text = whole.text[start:end]  # the text of the sentence alone
+        # The labels of the marks that start in the sentence: most labels a rule asks about
+        # have none there, which this answers without a search. (Made here, as nearly every
+        # sentence is asked, rather than through a cached_property and its lock.)
+        keys = whole.mark_keys
+        self.labels = {m[3] for m in whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]}
+
+    def char(self, pos: int) -> str:
+        """The character at `pos`, or "" outside the sentence (as a slice of its text gives)."""
+        return self.text[pos] if self.start <= pos < self.end else ""
+
+    def startswith(self, prefix: str | tuple[str, ...], pos: int) -> bool:
+        """Whether the sentence has `prefix` at `pos` (not running past its end)."""
+        return self.text.startswith(prefix, pos, self.end)
+
+    # Tokens tile the text and entities do not overlap, so both are sorted by start and by end;
+    # marks are sorted by start. Lookups bisect instead of scanning the sentence. Tokens are the
+    # whole text's words, addressed by index (`word_span`, `word_start`, `word_end`): the rules
+    # that walk tokens look at a few words each, so no token objects are made for a sentence.
+    def word_span(self, start: int, end: int) -> range:
+        """The indices of the words that lie inside `[start, end)` and inside the sentence."""
+        bounds = self.bounds
+        lo = bisect_left(bounds, start if start > self.start else self.start)
+        return range(lo, bisect_right(bounds, end if end < self.end else self.end) - 1)
+
+    def word_start(self, k: int) -> int:
+        """Where word `k` of the whole text starts."""
+        return self.bounds[k]
+
+    def word_end(self, k: int) -> int:
+        """Where word `k` of the whole text ends."""
+        return self.bounds[k + 1]
+
+    def marks_in(self, label: str, start: int, end: int) -> list[Mark]:
+        """The marks of a label inside `[start, end)`."""
+        if label not in self.labels:
+            return []
+        found = self.whole.label_marks[label]
+        marks, keys = found
+        if end > self.end:
+            end = self.end
+        lo = bisect_left(keys, start if start > self.start else self.start)
+        hi = bisect_left(keys, end, lo)
+        return [m for m in marks[lo:hi] if m[1] <= end] if lo < hi else []
+
+    def marks_of(self, label: str) -> list[Mark]:
+        """The marks of a label in the sentence."""
+        return self.marks_in(label, self.start, self.end)
+
+    def modals_in(self, start: int, end: int) -> list[Modal]:
+        """The marks of every modality inside `[start, end)`, as (start, end, label), in the
+        order `_Analysis.modal_marks` gives."""
+        marks, keys = self.whole.modal_marks
+        if end > self.end:
+            end = self.end
+        lo = bisect_left(keys, start if start > self.start else self.start)
+        hi = bisect_left(keys, end, lo)
+        return [m for m in marks[lo:hi] if m[1] <= end] if lo < hi else []
+
+    def mark_starts_at(self, label: str, pos: int) -> bool:
+        """Whether a mark of the label starts at `pos`."""
+        if label not in self.labels or pos < self.start:
+            return False
+        found = self.whole.label_marks[label]
+        marks, keys = found
+        k = bisect_left(keys, pos)  # the shortest mark starting at `pos` comes first
+        return k < len(keys) and keys[k] == pos and marks[k][1] <= self.end
+
+    def ents_in(self, labels: tuple[str, ...], start: int, end: int) -> list[_Ent]:
+        """The entities of the labels inside `[start, end)`."""
+        whole = self.whole
+        index = whole._ents_of.get(labels)  # ents_of, without a call when the index is made
+        ents, starts, ends = index if index is not None else whole.ents_of(labels)
+        return ents[
+            bisect_left(starts, start if start > self.start else self.start) : bisect_right(
+                ends, end if end < self.end else self.end
+            )
+        ]
+
+    def _inside(self, ent: _Ent | None) -> _Ent | None:
+        return ent if ent is not None and self.start <= ent.start and ent.end <= self.end else None
 
     def ent_covering(self, pos: int) -> _Ent | None:
         """The entity that `pos` falls inside, if any."""
-        k = bisect_right(self._ent_starts, pos) - 1
-        return self.ents[k] if k >= 0 and self.ents[k].end > pos else None
+        k = bisect_right(self.whole.ent_starts, pos) - 1
+        ent = self.whole.ents[k] if k >= 0 else None
+        return self._inside(ent) if ent is not None and ent.end > pos else None
 
     def ent_at(self, pos: int) -> _Ent | None:
         """The entity that starts at `pos`, if any."""
@@ -512,47 +573,43 @@ class _Sentence:
         return ent if ent is not None and ent.start == pos else None
 
     def spans_of(self, label: str) -> set[tuple[int, int]]:
-        """The (start, end) of the entities of a label, computed once per sentence."""
-        key = ("spans", label)
-        if key not in self.memo:
-            self.memo[key] = {(e.start, e.end) for e in self.ents if e.label == label}
-        return self.memo[key]
+        """The (start, end) of the entities of a label, to test a span of the sentence."""
+        return self.whole.spans_of(label)
 
-    @cached_property
-    def level_ending_at(self) -> dict[int, _Ent]:
-        """Level words (上级, 同级 …) by where they end."""
-        out: dict[int, _Ent] = {}
-        for e in self.ents:
-            if e.label == "LEVEL":
-                out.setdefault(e.end, e)
-        return out
+    def level_ending_at(self, pos: int) -> _Ent | None:
+        """The level word (上级, 同级 …) that ends at `pos`, if any."""
+        return self._inside(self.whole.level_ending_at.get(pos))
+
+    @property
+    def unit_spans(self) -> set[tuple[int, int]]:
+        """The (start, end) of the unit nouns, to test a span of the sentence."""
+        return self.whole.unit_spans
 
     def known_starts(self, start: int, end: int) -> set[int]:
         """Where a rule match or an entity starts in `[start, end)`: words the rules know."""
-        out = {a for _, starts in self._marks.values() for a in starts if start <= a < end}
-        out.update(e.start for e in self.ents if start <= e.start < end)
+        whole = self.whole
+        start, end = max(start, self.start), min(end, self.end)
+        keys = whole.mark_keys
+        marks = whole.marks[bisect_left(keys, start) : bisect_left(keys, end)]
+        out = {m[0] for m in marks if m[1] <= self.end}
+        keys = whole.ent_starts
+        ents = whole.ents[bisect_left(keys, start) : bisect_left(keys, end)]
+        out.update(e.start for e in ents if e.end <= self.end)
         return out
 
-    @cached_property
-    def unit_spans(self) -> set[tuple[int, int]]:
-        return {(m[0], m[1]) for m in self.marks_of("UNIT_NOUN")}
+    def _token(self, k: int) -> _Tok:
+        return _Tok(self.words[k], self.bounds[k], self.bounds[k + 1])
 
     def token_at(self, pos: int) -> _Tok | None:
-        keys = self.token_starts
-        k = bisect_left(keys, pos)
-        return self.tokens[k] if k < len(keys) and keys[k] == pos else None
+        """The token that starts at `pos`, if any."""
+        span = self.word_span(pos, self.end) if pos >= self.start else range(0)
+        return self._token(span[0]) if span and self.bounds[span[0]] == pos else None
 
     def has_tokens_in(self, start: int, end: int) -> bool:
-        return bisect_left(self.token_starts, start) < bisect_right(self.token_ends, end)
-
-    def last_token_in(self, start: int, end: int) -> _Tok | None:
-        k = bisect_right(self.token_ends, end) - 1
-        return self.tokens[k] if k >= 0 and self.token_starts[k] >= start else None
+        return bool(self.word_span(start, end))
 
     def tokens_in(self, start: int, end: int) -> list[_Tok]:
-        return self.tokens[
-            bisect_left(self.token_starts, start) : bisect_right(self.token_ends, end)
-        ]
+        return [self._token(k) for k in self.word_span(start, end)]
 
 
 ENTITY_RULER = "ontology_entity_ruler"
@@ -584,7 +641,7 @@ def _register_entity_ruler() -> None:
             strings = doc.vocab.strings
             return sorted(super().match(doc), key=lambda m: (m[1] - m[2], m[1], strings[m[0]]))
 
-        _phrase_index: dict[str, list[tuple[list[str], int, str]]] | None = None
+        _phrase_index: dict[str, list[tuple[int, list[str], str, str]]] | None = None
 
         def add_patterns(self, patterns: list[dict[str, Any]]) -> None:
             super().add_patterns(patterns)
@@ -606,39 +663,70 @@ def _register_entity_ruler() -> None:
             PhraseMatcher finds on the Doc, where making the Doc (a lexeme for each word the
             vocabulary has not seen) cost more than the matching.
             """
+            return [(label, ent_id, start, end) for start, end, label, ent_id in self.spans(words)]
+
+        def spans(self, words: list[str]) -> list[tuple[int, int, str, str]]:
+            """The entities of `entities`, as (first token, end token, label, id)."""
             if self.token_patterns:  # token patterns need the Matcher, which needs the Doc
                 doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
                 chosen = self._chosen(self.match(doc))
             else:
-                chosen = self._chosen(self._phrase_matches(words))
+                chosen = self._phrase_entities(words)
             chosen.sort()  # by first token: chosen entities do not share one
-            return [(label, ent_id, start, end) for start, end, label, ent_id in chosen]
+            return chosen
 
-        def _phrase_matches(self, words: list[str]) -> Iterator[tuple[int, int, int]]:
-            """Every occurrence of a phrase pattern in the words, as (match key, first token,
-            end token), in the order `match` gives."""
+        def _phrase_entities(self, words: list[str]) -> list[tuple[int, int, str, str]]:
+            """What `_chosen` keeps of the phrase patterns' matches in the words, as (first
+            token, end token, label, id): longest first, then leftmost, each that overlaps no
+            match kept before it.
+
+            A phrase that several patterns share keeps only the one `match` puts first (by key
+            name), so matches are distinct by span and sort without ties. Phrases of one word,
+            most of them, come last in that order and in text order already: only the longer
+            ones, few, are sorted."""
             index = self._phrases()
-            found: set[tuple[int, int, str, int]] = set()
+            longer: list[tuple[int, int, str, str]] = []
+            single: list[tuple[int, int, str, str]] = []
             # Dictionary lookups in one C-level pass; most words start no phrase.
-            for start in [k for k, phrases in enumerate(map(index.get, words)) if phrases]:
-                for phrase, key, name in index[words[start]]:
-                    end = start + len(phrase)
-                    if words[start:end] == phrase:
-                        found.add((start - end, start, name, key))
-            return ((key, start, start - width) for width, start, _, key in sorted(found))
+            for start in compress(range(len(words)), map(index.__contains__, words)):
+                for width, phrase, label, ent_id in index[words[start]]:
+                    if width == 1:
+                        single.append((start, start + 1, label, ent_id))
+                    elif words[start : start + width] == phrase:
+                        longer.append((-width, start, label, ent_id))
+            if not longer:
+                return single
+            longer.sort()
+            taken = bytearray(len(words))  # tokens inside a kept match
+            chosen = []
+            for width, start, label, ent_id in longer:
+                end = start - width
+                if taken[start] or taken[end - 1]:  # the stock ruler tests both boundaries
+                    continue
+                taken[start:end] = b"\x01" * (end - start)
+                chosen.append((start, end, label, ent_id))
+            chosen.extend(m for m in single if not taken[m[0]])
+            return chosen
 
-        def _phrases(self) -> dict[str, list[tuple[list[str], int, str]]]:
-            """The phrase patterns by their first word: (words, match key, key name)."""
+        def _phrases(self) -> dict[str, list[tuple[int, list[str], str, str]]]:
+            """The phrase patterns by their first word: (length, words, label, id), one per
+            distinct phrase, with the label and id of the key name that sorts first."""
             if self._phrase_index is None:
                 strings = self.nlp.vocab.strings
-                index: dict[str, list[tuple[list[str], int, str]]] = {}
+                best: dict[tuple[str, ...], tuple[str, int]] = {}
                 for name, docs in self.phrase_patterns.items():
+                    key = strings.add(name)
                     for pattern in docs:
-                        phrase = [token.text for token in pattern]
-                        if phrase:
-                            index.setdefault(phrase[0], []).append(
-                                (phrase, strings.add(name), name)
-                            )
+                        phrase = tuple(token.text for token in pattern)
+                        if phrase and (phrase not in best or (name, key) < best[phrase]):
+                            best[phrase] = (name, key)
+                index: dict[str, list[tuple[int, list[str], str, str]]] = {}
+                for phrase, (_, key) in best.items():
+                    label, ent_id = self._ent_ids.get(key, (key, ""))
+                    label = strings[label] if isinstance(label, int) else label
+                    index.setdefault(phrase[0], []).append(
+                        (len(phrase), list(phrase), label, ent_id)
+                    )
                 self._phrase_index = index
             return self._phrase_index
 
@@ -739,6 +827,8 @@ class NormExtractor:
         self.concept_schemes: dict[str, set[str]] = {}
         for label, _, concept in label_forms:
             self.concept_schemes.setdefault(f"{PK}{concept}", set()).add(label)
+        # The IRI of each concept the ruler names, made once rather than for every entity.
+        self.concept_iris = {concept: f"{PK}{concept}" for _, _, concept in label_forms}
 
     # ------------------------------------------------------------------ analysis
 
@@ -751,29 +841,31 @@ class NormExtractor:
         # reconciling (spaCy's own zh tokenizer spends a fifth of its time so), and a Doc of
         # them is made only for rules of more than one token.
         words = jieba.lcut(text)
-        offsets = list(accumulate(map(len, words), initial=0))
-        offsets.pop()
+        bounds = list(accumulate(map(len, words), initial=0))
+        bounds[-1] = len(text)  # where each word starts, then the end of the text
         # The entity ruler's entities as it would set them on a Doc of the words, mapped to
         # characters through the word offsets.
-        bounds = [*offsets, len(text)]
-        ents = []
-        for label, ent_id, first, last in self.ruler.entities(words):
-            a, b = bounds[first], bounds[last]
-            ents.append(_Ent(label, f"{PK}{ent_id}", a, b, text[a:b]))
-        marks: list[tuple[int, int, str, str]] = []
+        iris = self.concept_iris
+        ents = [
+            _Ent(label, iris.get(ent_id) or f"{PK}{ent_id}", a, b, text[a:b])
+            for first, last, label, ent_id in self.ruler.spans(words)
+            for a, b in ((bounds[first], bounds[last]),)
+        ]
         token_rules = self.token_rules
         # Dictionary lookups in one C-level pass; most words are no rule's.
-        for k in [k for k, rules in enumerate(map(token_rules.get, words)) if rules]:
-            at, end = bounds[k], bounds[k + 1]
-            for label, rule_id in token_rules[words[k]]:
-                marks.append((at, end, rule_id, label))
+        hits = list(compress(range(len(words)), map(token_rules.__contains__, words)))
+        marks: list[Mark] = [
+            (bounds[k], bounds[k + 1], rule_id, label)
+            for k in hits
+            for label, rule_id in token_rules[words[k]]
+        ]
         if len(self.matcher):  # rules of more than one token
             doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
             for match_id, start, end in self.matcher(doc):
                 rule_id = self.nlp.vocab.strings[match_id]
                 marks.append((bounds[start], bounds[end], rule_id, self.rule_labels[rule_id]))
         marks.sort()
-        return _Analysis(text, words, offsets, ents, marks)
+        return _Analysis(text, words, bounds, ents, marks)
 
     # ------------------------------------------------------------------ extraction
 
@@ -810,36 +902,33 @@ class NormExtractor:
         heading = next((c for c in section.children if c.kind == "heading"), None)
         if heading is not None and heading.text.rstrip().endswith(("：", ":")):
             an = whole.view(heading.clean_start, heading.clean_end)
-            end = len(an.text.rstrip().rstrip("：:"))
-            actors = _zone_actors(an, 0, end)
+            end = an.start + len(an.sentence_text.rstrip().rstrip("：:"))
+            actors = _zone_actors(an, an.start, end)
             if actors and max(a.end for a, _ in actors) == end:
-                found.append(self._mentions(doc, heading.clean_start, an, actors))
+                found.append(self._mentions(doc, actors))
         sentence = next(iter(_sentences(lead)), None)
         if sentence is not None:
             an = whole.view(sentence.clean_start, sentence.clean_end)
-            clauses = [
-                (c.clean_start - sentence.clean_start, c.clean_end - sentence.clean_start)
-                for c in sentence.children
-            ] or [(0, len(an.text))]
-            opener = an.text[: clauses[0][1]].rstrip("，,：: ")
+            clauses = [(c.clean_start, c.clean_end) for c in sentence.children] or [
+                (an.start, an.end)
+            ]
+            opener = an.text[an.start : clauses[0][1]].rstrip("，,：: ")
             # 日前，X带队调研…: an event, whose actor is not the section's agent.
             dated = POINT_IN_TIME.fullmatch(opener) is not None
             for c_start, c_end in [] if dated else clauses[:2]:
                 actors = _zone_actors(an, c_start, c_end)
                 after = _skip_actor_zone(an, c_start, c_end)
                 if actors and not an.marks_in("DESCRIPTIVE", c_start, min(after + 2, c_end)):
-                    found.append(self._mentions(doc, sentence.clean_start, an, actors))
+                    found.append(self._mentions(doc, actors))
                 if actors or c_end - c_start > TIME_OPENER_MAX:
                     break  # only a short opener (近年来，) may stand before the subject
         return found[-1] if found else ()
 
     @staticmethod
-    def _mentions(
-        doc: Document, base: int, an: _Sentence, actors: list[tuple[_Ent, str | None]]
-    ) -> tuple[Mention, ...]:
+    def _mentions(doc: Document, actors: list[tuple[_Ent, str | None]]) -> tuple[Mention, ...]:
         out = []
         for ent, level in actors:
-            a, b = doc.normalised.snap(base + ent.start, base + ent.end)
+            a, b = doc.normalised.snap(ent.start, ent.end)
             out.append(
                 Mention(
                     ent.concept, doc.normalised.text[a:b], *doc.normalised.raw_span(a, b), level
@@ -885,44 +974,42 @@ class NormExtractor:
         provision: str | None,
     ) -> list[Norm]:
         base = sentence.clean_start
-        clauses = [
-            (c.clean_start - base, c.clean_end - base, c.iri) for c in sentence.children
-        ] or [(0, len(sentence.text), sentence.iri)]
+        clauses = [(c.clean_start, c.clean_end, c.iri) for c in sentence.children] or [
+            (base, base + len(sentence.text), sentence.iri)
+        ]
+        text = an.sentence_text
         norms: list[Norm] = []
         first_end = clauses[0][1]
         first_sentence, state.first_sentence = state.first_sentence, False
-        modal_at = min(
-            (m[0] for label in MODALITIES for m in an.marks_in(label, 0, first_end)),
-            default=first_end,
-        )
+        modal_at = next((m[0] for m in an.modals_in(base, first_end)), first_end)
         # A marker after the clause's modal is inside what is required (应当把被巡察单位…).
-        narrative = an.marks_in("NARRATIVE", 0, modal_at)
+        narrative = an.marks_in("NARRATIVE", base, modal_at)
         if state.reported:  # 提出了…: a report introducing measures, not narration
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
-        opener = an.text[:first_end].rstrip("，,：: ")
-        if state.reported and NEWS_TIME.fullmatch(opener) and "提出" not in an.text:
+        opener = an.text[base:first_end].rstrip("，,：: ")
+        if state.reported and NEWS_TIME.fullmatch(opener) and "提出" not in text:
             return norms  # 近日，X印发…: an event, not a measure the rule provides
-        if an.marks_in("REPORTED_SPEECH", 0, first_end) or narrative:
+        if an.marks_in("REPORTED_SPEECH", base, first_end) or narrative:
             return norms  # someone's words, or narration of the past
-        if an.text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
+        if text.rstrip(CLOSERS_TEXT).endswith(("？", "?")):
             return norms  # a question (如何有效防止…？) asks, it does not rule
         if (
             state.reported
-            and an.text.startswith("《")
-            and not an.text[an.text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
+            and text.startswith("《")
+            and not text[text.find("》") + 1 :].startswith(INTRODUCING_VERBS)
         ):
             return norms  # 《八项措施》坚持…: the report characterises the rule
         if (
             state.reported
-            and an.marks_in("DESCRIPTIVE", 0, first_end)
-            and not _starts_with(an, "MEANS_OPEN", 0)
+            and an.marks_in("DESCRIPTIVE", base, first_end)
+            and not _starts_with(an, "MEANS_OPEN", base)
         ):
             return norms  # X之所以难，…: the report explains (聚焦…是…这个特性，… is a means)
         if state.reported and any(_is_topic(an, s, e) for s, e, _ in clauses):
             return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
         if state.reported and first_sentence and _is_slogan(an, clauses, state.sentences):
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
-        if an.text.count("越") >= 2 or any(
+        if text.count("越") >= 2 or any(
             m[2] == "S007" and an.text[m[0] : m[1]] == "只有" for m in an.marks_of("NON_ACTION")
         ):
             return norms  # 越…越要… / 只有…才能…: maxims, not rules
@@ -935,8 +1022,19 @@ class NormExtractor:
         sanction_chain: list[tuple[Norm, int]] = []  # the sanction just linked, to extend
         sentence_bearers: tuple[Mention, ...] = ()
         bearers_before = state.bearers
-        first_break = min((an.text.find(b) for b in CLAUSE_BREAK if b in an.text), default=-1)
-        enumeration = state.reported and "提出" in an.text[:first_break]
+        first_break = min((text.find(b) for b in CLAUSE_BREAK if b in text), default=-1)
+        enumeration = state.reported and "提出" in text[:first_break]
+        normalised = doc.normalised
+
+        def cite(s: int, e: int) -> tuple[str, int, int]:
+            """Clean text and raw span of a text range, widened not to cut a doubled run."""
+            a, b = normalised.snap(s, e)
+            raw_start, raw_end = normalised.raw_span(a, b)
+            return normalised.text[a:b], raw_start, raw_end
+
+        def mention(ent: _Ent, level: str | None = None) -> Mention:
+            return Mention(ent.concept, *cite(ent.start, ent.end), level)
+
         for number, (c_start, c_end, c_iri) in enumerate(clauses, start=1):
             if enumeration and number > 1 and an.text[clauses[number - 2][1] - 1] in CLAUSE_BREAK:
                 # A report's …提出A；B；C lists measures: a subject named in one item is not
@@ -947,16 +1045,6 @@ class NormExtractor:
                 end -= 1
             if end <= c_start:
                 continue
-
-            def cite(s: int, e: int) -> tuple[str, int, int]:
-                """Clean text and raw span of a sentence range, widened not to cut a doubled run."""
-                a, b = doc.normalised.snap(base + s, base + e)
-                raw_start, raw_end = doc.normalised.raw_span(a, b)
-                return doc.normalised.text[a:b], raw_start, raw_end
-
-            def mention(ent: _Ent, level: str | None = None) -> Mention:
-                return Mention(ent.concept, *cite(ent.start, ent.end), level)
-
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
             if clause.condition is not None:
                 cs, ce = clause.condition
@@ -994,7 +1082,7 @@ class NormExtractor:
                     or (_open_frame(norms[-1].action.text) and norms[-1].action.concept is None)
                 )
             ):
-                _extend(doc, norms[-1], base + c_start, base + end)
+                _extend(doc, norms[-1], c_start, end)
                 continue
             if clause.modal is None and _is_adjunct(
                 an, clause, c_start, end, clauses, number, modal
@@ -1055,8 +1143,8 @@ class NormExtractor:
                 for norm, k in sanction_chain:
                     old_sanction = norm.sanctions[k]
                     a = doc.normalised.clean_position(old_sanction.start)
-                    text, s_start, s_end = cite(a - base, end)
-                    norm.sanctions[k] = Mention(old_sanction.concept, text, s_start, s_end)
+                    quoted, s_start, s_end = cite(a, end)
+                    norm.sanctions[k] = Mention(old_sanction.concept, quoted, s_start, s_end)
                 continue
             after_marker = (
                 _actors_after_marker(an, clause.action[0], clause.action[1])
@@ -1068,7 +1156,7 @@ class NormExtractor:
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
             elif (
                 clause.modal == "PROHIBITION"
-                and an.text.startswith("允许", clause.action[0])
+                and an.startswith("允许", clause.action[0])
                 and not clause.bearers
                 and not (written_before or sentence_bearers or state.bearers)
                 and after_marker
@@ -1157,20 +1245,19 @@ class _Clause:
 
 def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[str]]) -> _Clause:
     clause = _Clause()
-    clause.ends_scope = end < len(an.text) and an.text[end : end + 1] in CLAUSE_BREAK
+    clause.ends_scope = an.char(end) in CLAUSE_BREAK if end < an.end else False
     if not an.has_tokens_in(start, end):
         clause.action = (start, start)
         return clause
     # The deontic marker: the first modal token (不 before it negates an obligation).
     modal_pos: tuple[int, int] | None = None
-    for label in MODALITIES:
-        for s, e, _ in an.marks_in(label, start, end):
-            if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
-                continue  # 负责 in 有关负责同志 names an actor; it binds no one
-            if _quoted_term(an.text, s, e):
-                continue  # “不能腐”, “不敢腐”: a quoted term, not a modal
-            if modal_pos is None or s < modal_pos[0]:
-                modal_pos, clause.modal = (s, e), label
+    for s, e, label in an.modals_in(start, end):  # the first by start, then by MODALITIES
+        if any(a.start <= s and e <= a.end for a in an.ents_in(ACTOR, start, end)):
+            continue  # 负责 in 有关负责同志 names an actor; it binds no one
+        if _quoted_term(an, s, e):
+            continue  # “不能腐”, “不敢腐”: a quoted term, not a modal
+        modal_pos, clause.modal = (s, e), label
+        break
     if modal_pos is not None and clause.modal == "OBLIGATION":
         before = an.text[max(start, modal_pos[0] - 1) : modal_pos[0]]
         if before == "不":
@@ -1202,9 +1289,9 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     if cond is not None:
         zone_end = min(zone_end, cond[0])
     subject_start = start
-    for connective in REPORT_CONNECTIVES if an.text.startswith(REPORT_CONNECTIVES, start) else ():
+    for connective in REPORT_CONNECTIVES if an.startswith(REPORT_CONNECTIVES, start) else ():
         # 提出各级纪委书记每年…: the subject follows
-        if an.text.startswith(connective, start):
+        if an.startswith(connective, start):
             subject_start = start + len(connective)
             break
     subject_actors = _zone_actors(an, subject_start, zone_end)
@@ -1215,15 +1302,15 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         if required:
             subject_actors = required
             clause.required = True
-    elif not subject_actors:
+    elif not subject_actors and an.startswith(SUPERVISING_VERBS, start):
         # 强化上级X对下级Y的监督: the actor before 对 supervises.
-        for verb in ("强化", "加强", "发挥"):
-            if an.text.startswith(verb, start):
+        for verb in SUPERVISING_VERBS:
+            if an.startswith(verb, start):
                 agents = _actors_after_marker(an, start + len(verb), zone_end)
                 after = agents[-1][0].end if agents else 0
                 while after < zone_end and an.text[after] in QUOTE_MARKS:
                     after += 1  # 强化上级“一把手”对…: past the closing quote
-                if agents and an.text[after : after + 1] in ("对", "在"):
+                if agents and an.char(after) in ("对", "在"):
                     subject_actors = agents
                 break
     if subject_actors:
@@ -1242,55 +1329,63 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         a_start = start
     while a_start < end and an.text[a_start] in "，, ":
         a_start += 1
-    for connective in REPORT_CONNECTIVES if an.text.startswith(REPORT_CONNECTIVES, a_start) else ():
+    for connective in REPORT_CONNECTIVES if an.startswith(REPORT_CONNECTIVES, a_start) else ():
         # 提出了建立…: the measure starts after the connective
-        if an.text.startswith(connective, a_start):
+        if an.startswith(connective, a_start):
             a_start += len(connective)
             break
     title_end = an.text.find("》", a_start, end) + 1
     for verb in INTRODUCING_VERBS if title_end else ():
         # 《十项措施》提出了建立…: the rule's measure starts after the verb that introduces it,
         # and so does its quote.
-        if an.text.startswith(verb, title_end):
+        if an.startswith(verb, title_end):
             a_start = title_end + len(verb)
-            a_start += an.text.startswith("了", a_start)
+            a_start += an.startswith("了", a_start)
             clause.quote_start = a_start
             break
     clause.action = (a_start, end)
     verb_at = a_start
     frequencies = an.spans_of("FREQUENCY")
-    for tok in an.tokens_in(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
-        if tok.start != verb_at or not (
-            tok.text in LEADING_ADVERBS
-            or (tok.start, tok.end) in frequencies
-            or an.mark_starts_at("ADVERB", tok.start)
+    bounds = an.bounds
+    for k in an.word_span(a_start, end):  # 着力改进…, 每年至少组织…: skip adverbs, frequencies
+        word_end = bounds[k + 1]
+        if bounds[k] != verb_at or not (
+            an.words[k] in LEADING_ADVERBS
+            or (verb_at, word_end) in frequencies
+            or an.mark_starts_at("ADVERB", verb_at)
         ):
             break
-        verb_at = tok.end
+        verb_at = word_end
     clause.verb_at = verb_at
-    if an.text.startswith("由", verb_at) and not clause.bearers:
+    if an.startswith("由", verb_at) and not clause.bearers:
         # 由X进行约谈提醒: X does it.
         agents = _actors_after_marker(an, verb_at + 1, end)
         if agents:
             clause.bearers, clause.bearer_start = agents, agents[0][0].start
             verb_at = agents[-1][0].end
     lead = an.marks_in("IMPERATIVE", verb_at, end)
-    measure_later = bool(an.ents_in(MEASURES, verb_at, end))
-    prep_first = (
-        an.mark_starts_at("RECIPIENT_PREP", verb_at) or an.mark_starts_at("TARGET_PREP", verb_at)
-    ) or any(  # 重大问题向市委报告: a topic first, then 向X and a report
-        an.marks_in("RECIPIENT_PREP", verb_at, e.start)
-        for e in an.ents_in(("MEASURE",), verb_at, end)
-    )
+    measures = an.ents_in(MEASURES, a_start, end)
+    # The measures after the verb (verb_at only moves forward from a_start).
+    later = [e for e in measures if e.start >= verb_at] if measures else []
+    measure_later = bool(later)
+    imperative = bool(lead and lead[0][0] == verb_at)
+    if not imperative and (measure_later or lead):  # 并向市委专题报告, 向X发放…
+        imperative = (
+            an.mark_starts_at("RECIPIENT_PREP", verb_at)
+            or an.mark_starts_at("TARGET_PREP", verb_at)
+            or any(  # 重大问题向市委报告: a topic first, then 向X and a report
+                an.marks_in("RECIPIENT_PREP", verb_at, e.start)
+                for e in later
+                if e.label == "MEASURE"
+            )
+        )
     clause.imperative = (
-        bool(lead and lead[0][0] == verb_at)
-        or (prep_first and (measure_later or bool(lead)))  # 并向市委专题报告, 向X发放…
+        imperative
         or (verb_at > a_start and measure_later)  # 带头到…接受警示教育
-        or an.text.startswith("由", clause.verb_at)
+        or an.startswith("由", clause.verb_at)
         or (bool(clause.bearers) and measure_later)  # a written subject doing a measure
         or clause.required
     )
-    measures = an.ents_in(MEASURES, a_start, end)
     if measures:
         head = measures[-1]
         # The measure heads the action only near its end (…报告履职情况); a measure inside a
@@ -1311,6 +1406,8 @@ def _parties(
 ) -> tuple[list[tuple[_Ent, str | None]], list[tuple[_Ent, str | None]]]:
     """The recipients (向X报告, 在X上述责) and targets (对X进行, 同X谈话) of an action: looked for
     only once the clause is known to state a norm."""
+    if not an.ents_in(ACTOR, start, end):
+        return [], []  # most actions name no actor: there is no one to send to or act on
     recipients = _prep_actors(an, "RECIPIENT_PREP", start, end) + _meeting_actors(an, start, end)
     taken = {(r.start, r.end) for r, _ in recipients}
     targets = [
@@ -1341,24 +1438,26 @@ def _is_slogan(an: _Sentence, clauses: list[tuple[int, int, str]], sentences: in
     """The heading a report paragraph opens with: a short sentence (细化措施重日常。), or, when
     more sentences follow, one of at most two clauses with no modal and no subject
     (加强监督检查，压实严的责任不懈怠。)."""
-    if len(an.text) <= SLOGAN_MAX:
+    size = an.end - an.start
+    if size <= SLOGAN_MAX:
         return True
     return (
         sentences > 1
         and len(clauses) <= 2
-        and len(an.text) <= SLOGAN_LONG_MAX
-        and not any(an.marks_in(label, 0, len(an.text)) for label in MODALITIES)
-        and not _zone_actors(an, 0, clauses[0][1])
-        and not _starts_with(an, "CONDITION_OPEN", 0)  # 对…问题，及时提醒。 is a measure
+        and size <= SLOGAN_LONG_MAX
+        and not an.modals_in(an.start, an.end)
+        and not _zone_actors(an, an.start, clauses[0][1])
+        and not _starts_with(an, "CONDITION_OPEN", an.start)  # 对…问题，及时提醒。 is a measure
     )
 
 
-def _quoted_term(text: str, start: int, end: int) -> bool:
+def _quoted_term(an: _Sentence, start: int, end: int) -> bool:
     """Whether `[start, end)` lies inside a short quotation (“不能腐”): a term being named."""
-    opening = text.rfind("“", 0, start)
+    text = an.text
+    opening = text.rfind("“", an.start, start)
     if opening < 0 or "”" in text[opening:start]:
         return False
-    closing = text.find("”", end)
+    closing = text.find("”", end, an.end)
     return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
 
 
@@ -1368,10 +1467,9 @@ def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
 
 def _is_means(an: _Sentence, start: int, end: int) -> bool:
     """A means or manner adverbial: 按照…, 本着…的态度, …等方式, 同…相结合."""
-    if _starts_with(an, "MEANS_OPEN", start) or an.marks_in("MEANS_END", max(start, end - 3), end):
+    if an.mark_starts_at("MEANS_OPEN", start) or an.marks_in("MEANS_END", max(start, end - 3), end):
         return True
-    text = an.text[start:end]
-    return text.startswith(("同", "与")) and text.endswith("相结合")
+    return an.text.startswith(("同", "与"), start, end) and an.text.endswith("相结合", start, end)
 
 
 def _is_adjunct(
@@ -1386,18 +1484,18 @@ def _is_adjunct(
     """A modal-less clause that is part of another norm or of none: purpose, means, outcome,
     narration, or the topic a sentence opens with."""
     a_start = clause.action[0]
-    if _starts_with(an, "PURPOSE", a_start) or _is_means(an, clause.verb_at, end):
+    if an.mark_starts_at("PURPOSE", a_start) or _is_means(an, clause.verb_at, end):
         return True
     narrative = [
         m
         for m in an.marks_in("NARRATIVE", start, end)
-        if not an.text[max(0, m[0] - 2) : m[0]].endswith("提出")
+        if not an.text[max(an.start, m[0] - 2) : m[0]].endswith("提出")
         and not INSTITUTED.search(an.text[max(start, m[0] - 4) : end])
     ]
     descriptive = [
         m
         for m in an.marks_in("DESCRIPTIVE", start, end)
-        if an.text[max(0, m[0] - 2) : m[0]] not in ("特别", "尤其")
+        if an.text[max(an.start, m[0] - 2) : m[0]] not in ("特别", "尤其")
     ]
     if narrative or descriptive:
         return True
@@ -1422,13 +1520,13 @@ def _actors_after_marker(
     Only level words, quotes and 各 may come before them, or up to `lead_max` characters of
     modifiers ending in 、 (地方、部门和单位).
     """
-    while start < end and an.text.startswith(("允许", "让"), start):
-        start += 2 if an.text.startswith("允许", start) else 1
+    while start < end and an.startswith(("允许", "让"), start):
+        start += 2 if an.startswith("允许", start) else 1
     verbs = [
         m[0]
         for label in ("IMPERATIVE", "TARGET_PREP", "RECIPIENT_PREP")
         for m in an.marks_in(label, start, end)
-    ] + [t.start for t in an.tokens_in(start, end) if t.text in LEADING_ADVERBS]
+    ] + [an.word_start(k) for k in an.word_span(start, end) if an.words[k] in LEADING_ADVERBS]
     stop = min([v for v in verbs if v > start], default=end)
     actors = an.ents_in(("ACTOR",), start, stop)
     if not actors:
@@ -1475,17 +1573,18 @@ def _condition_frame(
     limit = modal_pos[0] if modal_pos else end
     candidates = an.marks_in("CONDITION_OPEN", start, limit)
     closes = an.marks_in("CONDITION_CLOSE", start, limit)
-    last = an.last_token_in(start, end) if modal_pos is None else None
-    glued_close = last is not None and last.text.endswith(("后", "时"))
+    span = an.word_span(start, end) if modal_pos is None else range(0)
+    last = an.words[span[-1]] if span else None  # the clause's last word
+    glued_close = last is not None and last.endswith(("后", "时"))
     # Where the head starts after the subject; found only when a frame may open or close.
     head = _skip_actor_zone(an, start, limit) if candidates or closes or glued_close else start
     opens = [
         m
         for m in candidates
         if (m[0] in (start, head) or an.text[head : m[0]] in ("在", "如", "一旦", "及时"))
-        and an.text[m[1] : m[1] + 1] != "、"  # 及时发现、优先处置…: verbs, not a condition
+        and an.char(m[1]) != "、"  # 及时发现、优先处置…: verbs, not a condition
     ]
-    for o_start, o_end, _rule in opens:
+    for o_start, o_end, *_ in opens:
         # The frame closes at the last 的 before the action (the modal, an adverb, a verb).
         close = _frame_close(an, o_end, limit, end)
         if close is not None:
@@ -1498,15 +1597,16 @@ def _condition_frame(
     # 对…问题，V… / 对于…的单位“一把手”，V…: a clause that is only the 对-phrase names the case
     # the next clause deals with.
     if (
-        modal_pos is None
-        and an.text[end : end + 1] in "，,"
+        opens  # most clauses open no frame
+        and modal_pos is None
+        and an.char(end) in "，,"
         and any(an.text[m[0] : m[1]] in ("对", "对于") for m in opens if m[0] == start)
         and not any(
             "的" not in an.text[m[1] : end] for m in an.marks_in("IMPERATIVE", start + 1, end)
         )
         and not any(
-            t.text in GOVERNED_VERB_STOPS and "的" not in an.text[t.end : end]
-            for t in an.tokens_in(start + 1, end)
+            an.words[k] in GOVERNED_VERB_STOPS and "的" not in an.text[an.word_end(k) : end]
+            for k in an.word_span(start + 1, end)
         )  # a verb inside a 的-phrase describes the case (对…在落实部署…存在的问题)
         and not any(e.end == end for e in an.ents_in(MEASURES, start, end))
     ):
@@ -1516,31 +1616,26 @@ def _condition_frame(
     if by >= 0:
         return (start, by + 1)
     # …时 / …前 frames: at the end of the head (签署意见时，要…) or right at its start (进驻前向…).
-    for _c_start, c_end, _ in closes:
+    for _c_start, c_end, *_ in closes:
         if c_end == limit or (modal_pos and c_end == modal_pos[0]):
             return (start, c_end)
         if c_end - head <= 4:
             return (head, c_end)
     # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
-    if (
-        glued_close
-        and last is not None
-        and last.text not in TIME_ADVERBS
-        and an.text[end : end + 1] in "，,"
-    ):
+    if glued_close and last is not None and last not in TIME_ADVERBS and an.char(end) in "，,":
         return (head, end)
     # A clause that ends in 的 without an opener is a condition too (…的，): 不报告或者不如实报告的，
     # 隐瞒不报的，… — the 的-phrase names the case the next clause answers.
-    if modal_pos is None and an.text[start:end].endswith("的"):
+    if modal_pos is None and an.text.endswith("的", start, end):
         return (start, end)
     return None
 
 
 def _frame_close(an: _Sentence, from_pos: int, limit: int, end: int) -> int | None:
-    for tok in reversed(an.tokens_in(from_pos, limit)):
-        if tok.text != "的":
+    for k in reversed(an.word_span(from_pos, limit)):
+        if an.words[k] != "的":
             continue
-        after = tok.end
+        after = an.word_end(k)
         if after >= end:
             return after
         nxt = an.token_at(after)
@@ -1567,20 +1662,9 @@ def _first_of(an: _Sentence, labels: list[str], start: int, end: int) -> int | N
 def _level_word(an: _Sentence, ent: _Ent) -> _Ent | None:
     """The level word (上级, 同级, 下级) right before an actor, quotes aside: 上级“一把手”."""
     pos = ent.start
-    while pos > 0 and an.text[pos - 1] in QUOTE_MARKS:
+    while pos > an.start and an.text[pos - 1] in QUOTE_MARKS:
         pos -= 1
-    return an.level_ending_at.get(pos)
-
-
-def _level_before(an: _Sentence, ent: _Ent) -> str | None:
-    level = _level_word(an, ent)
-    return level.concept if level else None
-
-
-def _level_start(an: _Sentence, ent: _Ent) -> int:
-    """Where an actor's phrase starts: at its level word, if it has one."""
-    level = _level_word(an, ent)
-    return level.start if level else ent.start
+    return an.level_ending_at(pos)
 
 
 def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
@@ -1613,8 +1697,12 @@ def _heads(an: _Sentence, actors: list[_Ent]) -> list[tuple[_Ent, str | None]]:
         # The phrase runs from its level word or first modifier to the head: 同级党委主要负责人.
         first_of_group = actors[chain] if chain is not None else ent
         chain = None
-        level = _level_before(an, ent) or _level_before(an, first_of_group)
-        start = _level_start(an, first_of_group)
+        own_level = _level_word(an, ent)
+        group_level = own_level if first_of_group is ent else _level_word(an, first_of_group)
+        level = (own_level.concept if own_level else None) or (
+            group_level.concept if group_level else None
+        )
+        start = group_level.start if group_level else first_of_group.start
         while start < first_of_group.start and an.text[start] in QUOTE_MARKS:
             start += 1
         phrase = (
@@ -1677,12 +1765,15 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     levels = an.spans_of("LEVEL")
     kept: list[_Ent] = []
     pos = start
+    words, bounds = an.words, an.bounds
     for ent in actors:
-        gap = an.tokens_in(pos, ent.start)
         if (
-            not all(t.text in SUBJECT_GLUE or (t.start, t.end) in levels for t in gap)
-            and not _is_place(an, gap, pos, ent.start)
-            and not _is_posting(an, gap, pos, ent.start)
+            not all(
+                words[k] in SUBJECT_GLUE or (bounds[k], bounds[k + 1]) in levels
+                for k in an.word_span(pos, ent.start)
+            )
+            and not _is_place(an, pos, ent.start)
+            and not _is_posting(an, pos, ent.start)
         ):
             break
         kept.append(ent)
@@ -1690,22 +1781,26 @@ def _find_zone_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, s
     return _heads(an, kept)
 
 
-def _is_place(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
+def _is_place(an: _Sentence, start: int, end: int) -> bool:
     """Whether `[start, end)` is a place name (丰城区, 衡阳市衡东县): words no rule or label
     knows, ending in a place suffix."""
     if not PLACE_NAMES.fullmatch(an.text[start:end]):
         return False
     known = an.known_starts(start, end)
-    return not any(t.start in known and t.text not in SUBJECT_GLUE for t in gap)
+    return not any(
+        t.start in known and t.text not in SUBJECT_GLUE for t in an.tokens_in(start, end)
+    )
 
 
-def _is_posting(an: _Sentence, gap: list[_Tok], start: int, end: int) -> bool:
+def _is_posting(an: _Sentence, start: int, end: int) -> bool:
     """Whether `[start, end)` says where an organ is posted (驻海关总署纪检监察组): 驻 and a
     short name no rule knows, right before the organ."""
     text = an.text[start:end]
     if not (2 <= len(text) <= POSTING_MAX and text.startswith("驻")):
         return False
-    return not an.known_starts(start, end) and all(t.text not in CONJUNCTIONS for t in gap)
+    return not an.known_starts(start, end) and all(
+        an.words[k] not in CONJUNCTIONS for k in an.word_span(start, end)
+    )
 
 
 def _skip_actor_zone(an: _Sentence, start: int, end: int) -> int:
@@ -1723,21 +1818,32 @@ def _prep_actors(an: _Sentence, label: str, start: int, end: int) -> list[tuple[
     out: list[tuple[_Ent, str | None]] = []
     if not an.ents_in(ACTOR, start, end):
         return out  # most clauses name no actor after their verb
-    for p_start, p_end, _ in an.marks_in(label, start, end):
+    for p_start, p_end, *_ in an.marks_in(label, start, end):
         if an.text[p_start:p_end] in DISPOSAL:
             # 把X作为重点 / 将X纳入…: X is the target only when X is the actor itself, not
             # something of the actor's (将“一把手”工作情况作为…).
-            verb = next((t for t in an.tokens_in(p_end, end) if t.text in DISPOSAL_VERBS), None)
+            verb = next(
+                (
+                    an.word_start(k)
+                    for k in an.word_span(p_end, end)
+                    if an.words[k] in DISPOSAL_VERBS
+                ),
+                None,
+            )
             if verb is None:
                 continue
-            actors = an.ents_in(ACTOR, p_end, verb.start)
-            if not actors or an.text[actors[-1].end : verb.start].strip(QUOTE_MARKS):
+            actors = an.ents_in(ACTOR, p_end, verb)
+            if not actors or an.text[actors[-1].end : verb].strip(QUOTE_MARKS):
                 continue
             heads = _heads(an, actors)
         else:
             stop = next((e.start for e in an.ents_in(MEASURES, p_end, end)), end)
             verb_at = next(
-                (t.start for t in an.tokens_in(p_end, stop) if t.text in GOVERNED_VERB_STOPS),
+                (
+                    an.word_start(k)
+                    for k in an.word_span(p_end, stop)
+                    if an.words[k] in GOVERNED_VERB_STOPS
+                ),
                 stop,
             )
             heads = _heads(an, an.ents_in(ACTOR, p_end, min(stop, verb_at)))
@@ -1752,7 +1858,7 @@ def _meeting_actors(an: _Sentence, start: int, end: int) -> list[tuple[_Ent, str
     out: list[tuple[_Ent, str | None]] = []
     if not an.ents_in(ACTOR, start, end):
         return out
-    for _s, m_end, _ in an.marks_in("MEETING_OPEN", start, end):
+    for _s, m_end, *_ in an.marks_in("MEETING_OPEN", start, end):
         close = an.text.find("上", m_end, end)
         if close < 0 or not any(e.start == close + 1 for e in an.ents_in(("MEASURE",), close, end)):
             continue
