@@ -1,8 +1,8 @@
 """Named queries on the embedded pyoxigraph store against an rdflib in-memory Graph, same run.
 
-The knowledge base is built once; for a larger scale its stated triples are copied under new
-document and norm IRIs (…/doc/<id>-copyN/…), the ontology kept once, and the inference rules run
-again. Each named query is timed on both engines; p50 over the repeats and the ratio are printed.
+The knowledge base is built once; for a larger scale its stated triples and its cross-check
+results are copied under new document, norm and alignment IRIs (…/doc/<id>-copyN/…), the ontology
+kept once, and the inference rules run again. Each named query is timed on both engines; p50 over the repeats and the ratio are printed.
 rdflib needs about 1 GiB per million triples, so it is skipped above --rdflib-max-scale.
 
 Run: .venv/bin/python bench/query_speed.py [--scales 1 10 100] [--repeat 5]
@@ -22,16 +22,18 @@ import rdflib
 
 from kb.core import PREFIX_MAP, KnowledgeBase
 from kb.query import named_queries, to_term
-from kb.store import ONTOLOGY_GRAPH, STATED_GRAPH, build, infer
+from kb.store import ALIGNMENT_GRAPH, ONTOLOGY_GRAPH, STATED_GRAPH, build, infer
 
 PKD = "https://w3id.org/policykb/id/"
 
 
 def scaled_store(base: ox.Store, scale: int) -> ox.Store:
-    """An in-memory store holding `scale` copies of the stated triples, then inferred again."""
+    """An in-memory store holding `scale` copies of the stated triples and the cross-check
+    results, then inferred again."""
     store = ox.Store()
     store.extend(base.quads_for_pattern(None, None, None, ONTOLOGY_GRAPH))
     stated = list(base.quads_for_pattern(None, None, None, STATED_GRAPH))
+    stated += base.quads_for_pattern(None, None, None, ALIGNMENT_GRAPH)
     for copy in range(scale):
         suffix = "" if copy == 0 else f"-copy{copy}"
         store.extend(_rename(q, suffix) for q in stated)
@@ -49,7 +51,7 @@ def _rename(quad: ox.Quad, suffix: str) -> ox.Quad:
             and t.value.startswith(PKD)
             and not t.value.startswith(PKD + "agent/")
         ):
-            for kind in ("doc/", "norm/"):
+            for kind in ("doc/", "norm/", "alignment/", "coverage/"):
                 if t.value.startswith(PKD + kind):
                     rest = t.value[len(PKD + kind) :]
                     doc_id, _, tail = rest.partition("/")
@@ -111,6 +113,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--rdflib-max-scale", type=int, default=10)
     parser.add_argument("--rdflib-timeout", type=int, default=30, help="seconds per rdflib query")
+    parser.add_argument(
+        "--disk-max-scale",
+        type=int,
+        default=1,
+        help="also time an on-disk copy of the store, as `KnowledgeBase.open` serves it, up to "
+        "this scale (0: never; loading 100× to disk takes a minute or two)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -131,12 +140,19 @@ def main() -> None:
             store = scaled_store(base, scale)
             graph = to_rdflib(store) if scale <= args.rdflib_max_scale else None
             note = "" if graph is not None else " (rdflib skipped: memory)"
+            disk = None
+            if scale <= args.disk_max_scale:
+                disk = ox.Store(Path(tmp) / f"disk-{scale}")
+                disk.bulk_extend(store)
+                disk.flush()
             print(f"\nscale {scale}×: {len(store):,} quads, pyoxigraph in memory{note}")
             print(
-                f"{'query':40s} {'rows':>7s} {'oxigraph p50':>14s} {'rdflib p50':>12s} {'ratio':>8s}"
+                f"{'query':40s} {'rows':>7s} {'oxigraph p50':>14s} {'on disk':>10s}"
+                f" {'rdflib p50':>12s} {'ratio':>8s}"
             )
             ratios = []
             ox_times = []
+            disk_times = []
             for name, query in queries.items():
                 text = prefixes + query.planned(terms[name])  # as KnowledgeBase.ask
                 subs = bindings[name]
@@ -150,6 +166,16 @@ def main() -> None:
                 rows = len(
                     list(store.query(text, use_default_graph_as_union=True, substitutions=subs))
                 )
+                on_disk = "-"
+                if disk is not None:
+                    disk_time = timed(
+                        lambda t=text, s=disk, b=subs: list(
+                            s.query(t, use_default_graph_as_union=True, substitutions=b)
+                        ),
+                        args.repeat,
+                    )
+                    disk_times.append(disk_time)
+                    on_disk = f"{disk_time * 1000:.1f}ms"
                 if graph is not None:
                     init = {
                         rdflib.Variable(v.value): _rdflib_term(term) for v, term in subs.items()
@@ -163,16 +189,24 @@ def main() -> None:
                     ratios.append(ratio)
                     capped = ">" if rdf_time >= args.rdflib_timeout else " "
                     print(
-                        f"{name:40s} {rows:7d} {ox_time * 1000:12.1f}ms {capped}{rdf_time * 1000:9.1f}ms"
-                        f" {ratio:7.1f}×"
+                        f"{name:40s} {rows:7d} {ox_time * 1000:12.1f}ms {on_disk:>10s}"
+                        f" {capped}{rdf_time * 1000:9.1f}ms {ratio:7.1f}×"
                     )
                 else:
-                    print(f"{name:40s} {rows:7d} {ox_time * 1000:12.1f}ms {'-':>12s} {'-':>8s}")
+                    print(
+                        f"{name:40s} {rows:7d} {ox_time * 1000:12.1f}ms {on_disk:>10s}"
+                        f" {'-':>12s} {'-':>8s}"
+                    )
             fast = sum(t <= 0.010 for t in ox_times)
             print(
                 f"{'median over the named queries':40s} {statistics.median(ox_times) * 1000:12.1f}ms"
                 f"  ({fast} of {len(ox_times)} at most 10 ms)"
             )
+            if disk_times:
+                print(
+                    f"{'median on disk':40s} {statistics.median(disk_times) * 1000:12.1f}ms"
+                    f"  ({sum(t <= 0.010 for t in disk_times)} of {len(disk_times)} at most 10 ms)"
+                )
             if ratios:
                 print(f"{'median speed-up over rdflib':40s} {statistics.median(ratios):27.1f}×")
 
