@@ -35,6 +35,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--kb", default=None, help="a built knowledge base (default: build one)")
     parser.add_argument("--no-cache", action="store_true", help="serve without the result cache")
+    parser.add_argument(
+        "--memory-quads",
+        type=int,
+        default=None,
+        help="passed to `policykb serve` (0: the workers query the store on disk)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -53,6 +59,12 @@ def main() -> None:
                 "0",
                 "--workers",
                 str(args.workers),
+                *(["--cache-bytes", "0"] if args.no_cache else []),
+                *(
+                    ["--memory-quads", str(args.memory_quads)]
+                    if args.memory_quads is not None
+                    else []
+                ),
             ],
             cwd=REPO,
             stdout=subprocess.PIPE,
@@ -103,8 +115,10 @@ def main() -> None:
     ordered = sorted(latencies)
     p99 = ordered[int(0.99 * (len(ordered) - 1))] if ordered else float("nan")
     cache = "off" if args.no_cache else "on"
+    store = "on disk" if args.memory_quads == 0 else "in memory"
     print(
-        f"clients {args.clients}, server workers {args.workers}, result cache {cache}, {elapsed:.1f} s"
+        f"clients {args.clients}, server workers {args.workers} (store {store}), "
+        f"result cache {cache}, {elapsed:.1f} s"
     )
     print(f"requests   {len(latencies):>8}  ({len(latencies) / elapsed:.1f}/s)")
     print(f"p50        {statistics.median(ordered) * 1000 if ordered else float('nan'):>8.1f} ms")

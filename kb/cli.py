@@ -408,6 +408,14 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
     show_default=True,
     help="Answers kept until the next build (0: no cache).",
 )
+@click.option(
+    "--memory-quads",
+    type=int,
+    default=1_000_000,
+    show_default=True,
+    help="Each worker copies a store of at most this many quads into memory, where queries run "
+    "3-4x faster (0: always from disk).",
+)
 def serve_command(
     kb_path: str,
     host: str,
@@ -416,6 +424,7 @@ def serve_command(
     workers: int,
     max_result_bytes: int,
     cache_bytes: int,
+    memory_quads: int,
 ) -> None:
     """Serve a read-only SPARQL 1.1 Protocol endpoint at /query (and /health)."""
     from kb.web import serve
@@ -428,6 +437,7 @@ def serve_command(
         workers=workers,
         max_result_bytes=max_result_bytes,
         cache_bytes=cache_bytes,
+        memory_quads=memory_quads,
     )
 
 
