@@ -45,12 +45,24 @@ def substitute(sparql: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> s
     text = "\n".join(line for line in sparql.splitlines() if not line.lstrip().startswith("#"))
     match = re.search(r"\bWHERE\b", text, flags=re.IGNORECASE)
     head, body = (text[: match.start()], text[match.start() :]) if match else ("", text)
+    # In the query's own solution modifiers (GROUP BY, HAVING, ORDER BY: outside every brace, so
+    # not a subquery's) a condition may be an expression in parentheses but not a bare term.
+    split = next(
+        (
+            m.start()
+            for m in re.finditer(r"\b(?:GROUP\s+BY|HAVING|ORDER\s+BY)\b", body, flags=re.IGNORECASE)
+            if body.count("{", 0, m.start()) == body.count("}", 0, m.start())
+        ),
+        len(body),
+    )
+    pattern_part, modifiers = body[:split], body[split:]
     for name, term in bindings.items():
         pattern = re.compile(rf"[?$]{re.escape(name)}\b")
         value = str(term)
         head = pattern.sub(f"({value} AS ?{name})".replace("\\", "\\\\"), head)
-        body = pattern.sub(value.replace("\\", "\\\\"), body)
-    return head + body
+        pattern_part = pattern.sub(value.replace("\\", "\\\\"), pattern_part)
+        modifiers = pattern.sub(f"({value})".replace("\\", "\\\\"), modifiers)
+    return head + pattern_part + modifiers
 
 
 def query_endpoint(url: str, sparql: str, **bindings: Any) -> QueryResult:

@@ -152,3 +152,30 @@ def test_remote_unreachable_endpoint_is_one_line(built_kb) -> None:  # type: ign
         main, ["ask", "prohibitions", "--endpoint", f"http://127.0.0.1:{_free_port()}/query"]
     )
     assert result.exit_code == 2 and "the query failed" in result.output
+
+
+def test_remote_substitution_in_group_by_keeps_the_query_valid() -> None:
+    import pyoxigraph as ox
+
+    from kb.remote import substitute
+
+    sparql = """SELECT ?s (COUNT(?o) AS ?n) ?g WHERE {
+      ?s ?p ?o . ?s <http://x/in> ?g .
+      { SELECT ?x (MAX(?y) AS ?m) WHERE { ?x ?q ?y } GROUP BY ?x }
+    } GROUP BY ?s ?g ORDER BY ?s"""
+    text = substitute(sparql, {"g": ox.NamedNode("http://x/g"), "s": ox.NamedNode("http://x/a")})
+    assert "GROUP BY (<http://x/a>) (<http://x/g>)" in text  # the query's own GROUP BY
+    assert "GROUP BY ?x }" in text  # a subquery's is left alone
+    assert text.endswith("ORDER BY (<http://x/a>)")
+    store = ox.Store()
+    store.add(
+        ox.Quad(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/in"), ox.NamedNode("http://x/g"))
+    )
+    rows = list(store.query(text))
+    assert [(r["s"], r["n"], r["g"]) for r in rows] == [
+        (
+            ox.NamedNode("http://x/a"),
+            ox.Literal("1", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")),
+            ox.NamedNode("http://x/g"),
+        )
+    ]
