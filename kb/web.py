@@ -409,6 +409,13 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    """http.server's threading server with a listen backlog for many clients: its default of 5
+    pending connections makes the kernel reset some when a burst of clients connects at once."""
+
+    request_queue_size = 128
+
+
 def serve(
     kb_path: Path | str,
     *,
@@ -432,7 +439,7 @@ def serve(
         Path(kb_path), timeout, max_result_bytes, workers, cache_bytes, memory_quads
     )
     pool = WorkerPool(settings)
-    server = ThreadingHTTPServer((host, port), make_handler(pool, settings))
+    server = _Server((host, port), make_handler(pool, settings))
     server.daemon_threads = True
     actual = server.server_address[1]
     print(
