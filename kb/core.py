@@ -25,7 +25,7 @@ from kb.query import (
     parse_error,
     to_term,
 )
-from kb.store import BuildReport, build, current_store_path
+from kb.store import BuildReport, build, current_store_path, open_store
 
 DEFAULT_PATH = Path("kb-data")
 # Every query may use the project's prefixes without declaring them (line numbers stay the user's).
@@ -76,14 +76,16 @@ class KnowledgeBase:
     # ------------------------------------------------------------ open / build
 
     @classmethod
-    def open(cls, path: Path | str = DEFAULT_PATH) -> KnowledgeBase:
-        """Open the current knowledge base under `path` read-only.
+    def open(cls, path: Path | str = DEFAULT_PATH, *, memory_quads: int = 0) -> KnowledgeBase:
+        """Open the current knowledge base under `path` read-only. With `memory_quads`, a store
+        of at most that many quads is copied into memory (about half a second for the corpus),
+        where queries run 3–4 times faster: worth it for a program that makes many lookups.
 
         :raises KBError: none has been built there (the message says how to build one).
         """
         store_dir = current_store_path(path)
         try:
-            store = ox.Store.read_only(str(store_dir))
+            store = open_store(store_dir, memory_quads)
         except OSError as exc:
             raise KBError(
                 f"cannot open the knowledge base in {store_dir} ({exc}); rebuild it with: policykb build"

@@ -286,3 +286,33 @@ def current_store_path(out_dir: Path | str) -> Path:
     if not link.exists():
         raise KBError(f"no knowledge base in {out_dir}; build one with: policykb build")
     return link.resolve()
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def open_store(target: Path, memory_quads: int) -> ox.Store:
+    """The store at `target`, copied into memory when it holds at most `memory_quads` quads.
+
+    The on-disk store answers the named queries 3–4 times slower than the same triples in
+    memory: a server's worker, or a program making many lookups, serves one store for long
+    enough that a small one is worth the half second its copy takes. A larger one is served
+    from disk, as is any with `memory_quads` 0 (a one-off CLI command).
+    """
+    disk = ox.Store.read_only(str(target))
+    if memory_quads <= 0:
+        return disk
+
+    def capped() -> Iterator[Any]:
+        for count, quad in enumerate(disk.quads_for_pattern(None, None, None, None), 1):
+            if count > memory_quads:
+                raise _TooLarge
+            yield quad
+
+    memory = ox.Store()
+    try:
+        memory.bulk_extend(capped())
+    except _TooLarge:
+        return disk
+    return memory

@@ -22,7 +22,6 @@ import threading
 import time
 import urllib.parse
 from collections import OrderedDict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from multiprocessing.connection import Connection
@@ -94,44 +93,12 @@ class ResultCache:
                 self.size -= len(old[3])
 
 
-class _TooLarge(Exception):
-    pass
-
-
-def open_store(target: Path, memory_quads: int) -> Any:
-    """The store at `target`, copied into memory when it holds at most `memory_quads` quads.
-
-    The on-disk store answers the named queries 3–4 times slower than the same triples in
-    memory, and a worker serves one store until a build swaps it, so a small one is worth the
-    half second its copy takes. A larger one is served from disk, as is any with
-    `memory_quads` 0.
-    """
-    import pyoxigraph as ox
-
-    disk = ox.Store.read_only(str(target))
-    if memory_quads <= 0:
-        return disk
-
-    def capped() -> Iterator[Any]:
-        for count, quad in enumerate(disk.quads_for_pattern(None, None, None, None), 1):
-            if count > memory_quads:
-                raise _TooLarge
-            yield quad
-
-    memory = ox.Store()
-    try:
-        memory.bulk_extend(capped())
-    except _TooLarge:
-        return disk
-    return memory
-
-
 def _worker(conn: Connection, kb_path: str, memory_quads: int = 0) -> None:
     """Answer queries from the parent; reopen the store when `current` points elsewhere."""
     import pyoxigraph as ox
 
     from kb.core import PREFIX_MAP
-    from kb.store import current_store_path
+    from kb.store import current_store_path, open_store
 
     opened: Path | None = None
     store: Any = None

@@ -125,3 +125,39 @@ def test_store_build_killed_with_sigkill_leaves_the_previous_knowledge_base(tmp_
 def test_store_open_without_a_build_says_how_to_build(tmp_path: Path) -> None:
     with pytest.raises(KBError, match="policykb build"):
         KnowledgeBase.open(tmp_path)
+
+
+def test_store_is_copied_into_memory_only_when_small(built_kb) -> None:  # type: ignore[no-untyped-def]
+    from kb.store import current_store_path, open_store
+
+    target = current_store_path(built_kb[2])
+    disk = open_store(target, 0)
+    size = len(disk)
+    extra = ox.Quad(
+        ox.NamedNode("http://x/s"), ox.NamedNode("http://x/p"), ox.NamedNode("http://x/o")
+    )
+    for store in (disk, open_store(target, size - 1)):  # read-only, on disk
+        with pytest.raises(RuntimeError, match="read-write"):
+            store.add(extra)
+    memory = open_store(target, size)
+    assert len(memory) == size
+    query = (
+        "PREFIX pk: <https://w3id.org/policykb/ontology#>\n"
+        + "SELECT ?n ?t WHERE { ?n a pk:Prohibition ; pk:actionText ?t } ORDER BY ?n ?t"
+    )
+    answer = [tuple(map(str, row)) for row in memory.query(query, use_default_graph_as_union=True)]
+    assert answer == [
+        tuple(map(str, row)) for row in disk.query(query, use_default_graph_as_union=True)
+    ]
+    memory.add(extra)  # a copy in memory, not the read-only store
+
+
+def test_store_api_opened_in_memory_answers_as_on_disk(built_kb) -> None:  # type: ignore[no-untyped-def]
+    from kb.core import KnowledgeBase
+
+    on_disk = KnowledgeBase.open(built_kb[2])
+    in_memory = KnowledgeBase.open(built_kb[2], memory_quads=10_000_000)
+    assert len(in_memory.store) == len(on_disk.store)
+    name = "who_reports_problems_of_top_leader"
+    rows = sorted(map(repr, in_memory.ask(name).rows))  # ties in ORDER BY come in either order
+    assert rows and rows == sorted(map(repr, on_disk.ask(name).rows))

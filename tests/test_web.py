@@ -12,7 +12,6 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 
-import pyoxigraph as ox
 import pytest
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperException
@@ -20,7 +19,6 @@ from SPARQLWrapper.SPARQLExceptions import QueryBadFormed, SPARQLWrapperExceptio
 from .conftest import REPO_DIR, serving
 
 PREFIX = "PREFIX pk: <https://w3id.org/policykb/ontology#>\n"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 @pytest.fixture(scope="module")
@@ -256,27 +254,6 @@ def test_web_api_answers_the_headline_named_query(endpoint: str) -> None:
         rows = json.loads(response.read())["results"]["bindings"]
     pairs = {(r["member"]["value"].rsplit("#")[-1], r["recipientText"]["value"]) for r in rows}
     assert ("LeadershipMember", "上级党组织") in pairs
-
-
-def test_web_store_is_copied_into_memory_only_when_small(built_kb) -> None:  # type: ignore[no-untyped-def]
-    from kb.store import current_store_path
-    from kb.web import open_store
-
-    target = current_store_path(built_kb[2])
-    disk = open_store(target, 0)
-    size = len(disk)
-    extra = ox.Quad(ox.NamedNode("http://example.org/s"), RDF_TYPE, ox.NamedNode("http://x/C"))
-    for store in (disk, open_store(target, size - 1)):  # read-only, on disk
-        with pytest.raises(RuntimeError, match="read-write"):
-            store.add(extra)
-    memory = open_store(target, size)
-    assert len(memory) == size
-    query = PREFIX + "SELECT ?n ?t WHERE { ?n a pk:Prohibition ; pk:actionText ?t } ORDER BY ?n ?t"
-    answer = [tuple(map(str, row)) for row in memory.query(query, use_default_graph_as_union=True)]
-    assert answer == [
-        tuple(map(str, row)) for row in disk.query(query, use_default_graph_as_union=True)
-    ]
-    memory.add(extra)  # a copy in memory, not the read-only store
 
 
 def test_web_answers_from_disk_and_from_memory_alike(built_kb, endpoint: str) -> None:  # type: ignore[no-untyped-def]
