@@ -21,6 +21,7 @@ from kb.errors import KBError
 from kb.query import QueryResult, named_queries, shorten, to_delimited, to_json, to_table
 from kb.resources import REPO_DIR
 from kb.segment import Segment, segment_document
+from kb.store import SERVER_MEMORY_QUADS
 
 
 class _Group(click.Group):
@@ -411,7 +412,7 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
 @click.option(
     "--memory-quads",
     type=int,
-    default=1_000_000,
+    default=SERVER_MEMORY_QUADS,
     show_default=True,
     help="Each worker copies a store of at most this many quads into memory, where queries run "
     "3-4x faster (0: always from disk).",

@@ -288,6 +288,10 @@ def current_store_path(out_dir: Path | str) -> Path:
     return link.resolve()
 
 
+# A server keeps a store of up to this many quads in memory (the corpus makes about 83,000).
+SERVER_MEMORY_QUADS = 1_000_000
+
+
 class _TooLarge(Exception):
     pass
 

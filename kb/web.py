@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlparse
 
 from kb import webapp
 from kb.errors import KBError
+from kb.store import SERVER_MEMORY_QUADS
 
 MAX_BODY_BYTES = 1_000_000
 DRAIN_LIMIT_BYTES = 64_000_000
@@ -56,7 +57,7 @@ class Settings:
     max_result_bytes: int = 10_000_000
     workers: int = 2
     cache_bytes: int = 64_000_000
-    memory_quads: int = 1_000_000
+    memory_quads: int = SERVER_MEMORY_QUADS
 
 
 class ResultCache:
@@ -392,7 +393,7 @@ def serve(
     workers: int = 2,
     max_result_bytes: int = 10_000_000,
     cache_bytes: int = 64_000_000,
-    memory_quads: int = 1_000_000,
+    memory_quads: int = SERVER_MEMORY_QUADS,
     ready: threading.Event | None = None,
 ) -> None:
     """Serve until interrupted. Prints the endpoint's URL on the first line of stdout.
