@@ -146,7 +146,12 @@ def eval_command(
     if held_out and not alignment:
         raise KBError("--held-out scores the cross-check: use it with --alignment")
     if alignment:
-        from kb.crosscheck import evaluate_alignment, held_out_verdicts, render_held_out
+        from kb.crosscheck import (
+            annotator_agreement,
+            evaluate_alignment,
+            held_out_verdicts,
+            render_held_out,
+        )
 
         gold = Path(gold_dir) if gold_dir else REPO_DIR / "tests" / "gold"
         for name in ("alignment.jsonl", "norms/local.jsonl"):
@@ -161,6 +166,10 @@ def eval_command(
         score = evaluate_alignment(
             gold / "alignment.jsonl", gold / "norms" / "local.jsonl", corpus_root
         )
+        if (gold / "alignment_second.jsonl").is_file():
+            score.second_annotation = annotator_agreement(
+                gold / "alignment.jsonl", gold / "alignment_second.jsonl"
+            )
         if not errors:
             score.errors = []
         _echo(fmt, score.to_dict(), score.render)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from kb.corpus import Corpus, Document, load_corpus, read_text_file, text_document
-from kb.errors import CorpusError, DocumentNotFoundError
+from kb.errors import CorpusError, DocumentNotFoundError, KBError
 from kb.extract import Norm, extract_norms
 from kb.resources import RULES_DIR
 from kb.segment import Segment, segment_document
@@ -927,6 +927,9 @@ class AlignmentScore:
     verdicts: int = 0
     matched_units: int = 0
     errors: list[str] = field(default_factory=list)
+    # A second annotator's agreement with the gold, scored as the aligner is: how far a
+    # careful reader gets on the same task, the reference the aligner's figures stand beside.
+    second_annotation: dict[str, Any] | None = None
 
     def ratio(self, name: str) -> float:
         total = self.entries if name == "verdicts" else self.with_central
@@ -940,6 +943,13 @@ class AlignmentScore:
             f"top-3 provision accuracy  {self.ratio('top3'):.3f}  ({self.top3}/{self.with_central})",
             f"verdict accuracy          {self.ratio('verdicts'):.3f}  ({self.verdicts}/{self.entries})",
         ]
+        if self.second_annotation is not None:
+            a = self.second_annotation
+            lines += [
+                "",
+                f"a second, blind annotation of the same {a['entries']} measures, scored the same way:",
+                f"top-1 {a['top1']:.3f}  top-3 {a['top3']:.3f}  verdicts {a['verdict_accuracy']:.3f}",
+            ]
         if self.errors:
             lines += ["", "errors:"] + [f"  {e}" for e in self.errors]
         return "\n".join(lines)
@@ -951,8 +961,36 @@ class AlignmentScore:
             "top3": self.ratio("top3"),
             "verdict_accuracy": self.ratio("verdicts"),
             "matched_units": self.matched_units,
+            "second_annotation": self.second_annotation,
             "errors": self.errors,
         }
+
+
+def annotator_agreement(gold_path: Path | str, second_path: Path | str) -> dict[str, Any]:
+    """Score a second annotation against the gold exactly as the aligner is scored: its first
+    provision among the gold's (top-1), any of its first three among them (top-3), the same
+    verdict. Both files must annotate the same measures in the same order."""
+
+    def read(path: Path | str) -> list[dict[str, Any]]:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    gold, second = read(gold_path), read(second_path)
+    if [g["id"] for g in gold] != [s["id"] for s in second]:
+        raise KBError(
+            f"{second_path}: its measures are not those of {gold_path} in the same order; "
+            "annotate the same ids"
+        )
+    with_central = [(g, s) for g, s in zip(gold, second, strict=True) if g["central"]]
+    top1 = sum(bool(s["central"]) and s["central"][0] in g["central"] for g, s in with_central)
+    top3 = sum(any(k in g["central"] for k in s["central"][:3]) for g, s in with_central)
+    verdicts = sum(g["verdict"] == s["verdict"] for g, s in zip(gold, second, strict=True))
+    return {
+        "entries": len(gold),
+        "top1": top1 / len(with_central) if with_central else 0.0,
+        "top3": top3 / len(with_central) if with_central else 0.0,
+        "verdict_accuracy": verdicts / len(gold) if gold else 0.0,
+    }
 
 
 def _bigrams(text: str) -> set[str]:

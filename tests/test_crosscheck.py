@@ -13,6 +13,7 @@ from kb.cli import main
 from kb.corpus import load_corpus
 from kb.crosscheck import (
     VERDICTS,
+    annotator_agreement,
     concepts_in,
     crosscheck,
     evaluate_alignment,
@@ -23,6 +24,7 @@ from kb.crosscheck import (
     render,
     render_held_out,
 )
+from kb.errors import KBError
 from kb.resources import RULES_DIR
 
 GOLD = Path(__file__).parent / "gold"
@@ -270,6 +272,54 @@ def test_alignment_accuracy_reaches_the_goal(alignment_score: object) -> None:
     assert alignment_score.ratio("top1") >= 0.75
     assert alignment_score.ratio("top3") >= 0.9
     assert alignment_score.ratio("verdicts") >= 0.7
+
+
+def test_annotator_agreement_is_scored_as_the_aligner_is(tmp_path: Path) -> None:
+    rows = [
+        ("a", ["provision/2", "provision/5"], "refines"),
+        ("b", ["provision/6"], "implements"),
+        ("c", [], "extends"),
+    ]
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        "".join(json.dumps({"id": i, "central": c, "verdict": v}) + "\n" for i, c, v in rows),
+        encoding="utf-8",
+    )
+    second = tmp_path / "second.jsonl"
+    answers = [
+        ("a", ["provision/5"], "refines"),  # first among the gold's: top-1
+        ("b", ["provision/3", "provision/6"], "refines"),  # second place: top-3 only
+        ("c", ["provision/9"], "extends"),  # no gold provision: counts for verdicts only
+    ]
+    second.write_text(
+        "".join(json.dumps({"id": i, "central": c, "verdict": v}) + "\n" for i, c, v in answers),
+        encoding="utf-8",
+    )
+    agreement = annotator_agreement(gold, second)
+    assert agreement == {"entries": 3, "top1": 0.5, "top3": 1.0, "verdict_accuracy": 2 / 3}
+    second.write_text(second.read_text(encoding="utf-8").replace('"b"', '"x"'), encoding="utf-8")
+    with pytest.raises(KBError, match="not those of"):
+        annotator_agreement(gold, second)
+
+
+def test_the_gold_is_reproducible_by_a_second_blind_annotation() -> None:
+    """The second annotation (tests/gold/alignment_second.jsonl, written without seeing the gold
+    or the aligner's output) agrees with the gold far above the aligner: the goal is a reader's
+    level, and the gold is not one annotator's idiosyncrasy."""
+    agreement = annotator_agreement(GOLD / "alignment.jsonl", GOLD / "alignment_second.jsonl")
+    assert agreement["entries"] == 121
+    assert agreement["top1"] >= 0.9 and agreement["top3"] >= 0.9
+    assert agreement["verdict_accuracy"] >= 0.9
+
+
+def test_eval_prints_the_second_annotation_beside_the_aligner() -> None:
+    result = CliRunner().invoke(main, ["eval", "--alignment", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["second_annotation"] == annotator_agreement(
+        GOLD / "alignment.jsonl", GOLD / "alignment_second.jsonl"
+    )
+    assert data["top1"] < data["second_annotation"]["top1"]
 
 
 # ---------------------------------------------------------------- in the knowledge base
