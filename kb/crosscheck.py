@@ -26,6 +26,7 @@ from typing import Any
 from kb.corpus import Corpus, Document, load_corpus, read_text_file, text_document
 from kb.errors import CorpusError, DocumentNotFoundError, KBError
 from kb.extract import Norm, extract_norms
+from kb.namespaces import PK
 from kb.resources import RULES_DIR
 from kb.segment import Segment, segment_document
 
@@ -71,9 +72,14 @@ def _lexicon() -> tuple[dict[str, str], dict[str, frozenset[str]], dict[str, str
         for form in label.forms:
             if len(form) >= 2:
                 forms.setdefault(form, local)
+    # Concepts are named by their local name in the project's namespace only: another
+    # vocabulary's Person (foaf:, prov:) must not stand in for pk:Person, nor its ancestors
+    # for pk:Person's, whichever the ontology graph happens to list first.
+    pk = str(PK)
     closure = {
-        iri.rsplit("#", 1)[-1]: frozenset(up.rsplit("#", 1)[-1] for up in ups)
+        iri[len(pk) :]: frozenset(up[len(pk) :] for up in ups if up.startswith(pk))
         for iri, ups in ancestors(load_ontology(), (RDFS.subClassOf, SKOS.broader)).items()
+        if iri.startswith(pk)
     }
     return forms, closure, names
 
@@ -407,7 +413,7 @@ def _structure(
         return 0.0, [], []
     shared = sorted(c for c in local.concepts if any(related(c, d) for d in central))
     differing = sorted(c for c in local.concepts if c not in shared)
-    total = sum(weight(c) for c in local.concepts)
+    total = sum(weight(c) for c in sorted(local.concepts))  # one order: sums must not vary by run
     return sum(weight(c) for c in shared) / total, shared, differing
 
 

@@ -300,6 +300,15 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
                 loose.append(block)
         if loose:
             _paragraphs(builder, part, loose, f"part/{ordinal}")
+        elif not members:
+            # A numbered line with nothing under it is a list entry (一、县委每年听取…汇报。), not
+            # a heading: its words are its content, in sentences like a provision's.
+            body = builder.make(
+                "paragraph", f"part/{ordinal}/paragraph/1", head.start + m.end(), head.end
+            )
+            if body is not None:
+                builder.sentences(body, f"part/{ordinal}", [0])
+                part.children.append(body)
         part.children.extend(_provision(builder, group) for group in groups)
         root.children.append(part)
 

@@ -139,3 +139,35 @@ def test_segment_split_units_keeps_quotations_whole() -> None:
     units = [text[s:e] for s, e in split_units(text, 0, len(text), "。")]
     # A full stop inside a quotation does not split it; 。” closes the sentence.
     assert units == ["他说：“要报告。不得隐瞒。”", "然后离开。", "不能“一签了之”。"]
+
+
+NUMBERED_MEASURES = (
+    "某县关于加强对“一把手”和领导班子监督的实施办法\n\n"
+    "一、县委每年至少听取一次县纪委监委关于各乡镇党委“一把手”履行全面从严治党责任情况的专题汇报。\n"
+    "二、县纪委书记应当每半年与各乡镇党委书记进行一次谈话提醒，发现问题的，应当及时向县委主要负责人报告。\n"
+    "三、县委巡察工作实现对乡镇党委一届任期内全覆盖，巡察组进驻前应当向县纪委监委了解“一把手”情况。\n"
+    "四、领导班子成员发现“一把手”存在问题的，可以向县纪委反映。\n"
+)
+
+
+def test_segment_numbered_lines_without_body_are_entries_with_sentences(tmp_path: Path) -> None:
+    """A drafter's 一、… list: each numbered line is a measure, not a heading over nothing, so
+    its words are split into sentences and clauses like a provision's (and extraction sees
+    them); its number stays out of the text."""
+    path = tmp_path / "measures.txt"
+    path.write_text(NUMBERED_MEASURES, encoding="utf-8")
+    doc = load_text_document(path)
+    tree = segment_document(doc)
+    parts = tree.find("part")
+    assert [p.number for p in parts] == ["一", "二", "三", "四"]
+    for part in parts:
+        [paragraph] = part.children
+        assert paragraph.iri.endswith(f"part/{part.ordinal}/paragraph/1")
+        assert part.text.startswith(f"{part.number}、" + paragraph.text)
+        assert paragraph.find("sentence")
+    assert [s.text for s in parts[1].find("sentence")] == [
+        "县纪委书记应当每半年与各乡镇党委书记进行一次谈话提醒，发现问题的，应当及时向县委主要负责人报告。"
+    ]
+    assert len(parts[2].find("clause")) == 2
+    for seg in tree.walk():
+        assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
