@@ -331,8 +331,13 @@ def load_text_document(path: Path | str, *, doc_id: str | None = None) -> Docume
     return text_document(path, read_text_file(path), doc_id=doc_id)
 
 
-def text_document(path: Path, text: str, *, doc_id: str | None = None) -> Document:
-    """A user's text (read from `path`, e.g. out of a .docx) as a document with no metadata."""
+def text_document(
+    path: Path, text: str, *, doc_id: str | None = None, lines_are_paragraphs: bool = False
+) -> Document:
+    """A user's text (read from `path`, e.g. out of a .docx) as a document with no metadata.
+
+    With `lines_are_paragraphs` (a Word file's paragraphs, one per line) no line is a wrapped
+    continuation of the one before; otherwise the layout is inferred, as for the corpus."""
     meta = DocumentMeta(
         id=doc_id or path.stem,
         title=path.stem,
@@ -344,7 +349,10 @@ def text_document(path: Path, text: str, *, doc_id: str | None = None) -> Docume
         text_form="full text",
         source_file=path.name,
     )
-    return Document(meta, path, text, 0, len(text), infer_layout(text))
+    layout = infer_layout(text)
+    if lines_are_paragraphs:
+        layout = Layout(wrap_gap=1, line_width=layout.line_width, wrapped=False)
+    return Document(meta, path, text, 0, len(text), layout)
 
 
 def open_document(ref: str, *, corpus_root: Path | str | None = None) -> Document:

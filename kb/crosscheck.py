@@ -693,7 +693,12 @@ def read_local(path: Path) -> Document:
         raise CorpusError(
             f"{path}: unsupported file type {suffix!r}; give a .txt, .md or .docx file"
         )
-    return text_document(path, text, doc_id=re.sub(r"[^\w-]+", "-", path.stem) or "local")
+    return text_document(
+        path,
+        text,
+        doc_id=re.sub(r"[^\w-]+", "-", path.stem) or "local",
+        lines_are_paragraphs=suffix == ".docx",
+    )
 
 
 def read_docx(path: Path) -> str:

@@ -949,14 +949,17 @@ class NormExtractor:
             bearers=subject,
             regulation_like=regulation,
             reported=not regulation,
-            in_provision=scope.kind == "provision",
+            # A rule's numbered entries (1. …) are its provisions.
+            in_provision=scope.kind == "provision" or (regulation and scope.kind == "item"),
         )
         norms: list[Norm] = []
         provision = scope.iri if scope.kind == "provision" else None
         sentences = _sentences(scope)
         state.sentences = len(sentences)
-        if scope.kind in ("provision", "item") and sentences:
-            sentences = sentences[1:]  # the heading sentence sums the provision or item up
+        if len(sentences) > 1 and (scope.kind == "item" or scope.heading):
+            # The heading sentence sums up the provision or item that follows it; an article
+            # (第一条) has none, and a provision or item of one sentence is its own content.
+            sentences = sentences[1:]
         elif scope.kind == "part" and not sentences:
             sentences = [scope]  # a numbered rule of one sentence: its text is the rule
         for sentence in sentences:
@@ -1948,7 +1951,9 @@ def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
     """The units whose sentences share a carried subject: provisions, or paragraphs and items."""
     if regulation and any(seg.kind == "provision" for seg in _above_sentences(tree)):
         for part in tree.children:
-            if part.kind == "part":
+            if part.kind == "provision":  # a rule by articles, or with provisions before part 一
+                yield part
+            elif part.kind == "part":
                 provisions = [c for c in part.children if c.kind == "provision"]
                 if provisions:
                     yield from provisions

@@ -214,13 +214,16 @@ def slice_prefix(file_text: str, start: int) -> str:
 def infer_layout(raw: str) -> Layout:
     """Infer the wrap gap and the typical full-line width of a file from its lines."""
     lines = _split_lines(raw)
-    gaps = Counter(
-        b.gap for a, b in zip(lines, lines[1:], strict=False) if not _is_terminal(a.text)
-    )
-    wrap_gap = min(gaps.most_common(1)[0][0], 2) if gaps else 1
     widths = [line.width for line in lines]
     counted = Counter(w for w in widths if w >= 12)
     line_width = counted.most_common(1)[0][0] if counted else 40
+    # The gap after a line broken mid-sentence is the wrap gap. The first line, a title, is
+    # no evidence: a typed file's title and blank line say nothing of how its paragraphs are
+    # separated.
+    gaps = Counter(
+        b.gap for a, b in zip(lines[1:], lines[2:], strict=False) if not _is_terminal(a.text)
+    )
+    wrap_gap = min(gaps.most_common(1)[0][0], 2) if gaps else 1
     near = sum(1 for w in widths if abs(w - line_width) <= WIDTH_TOLERANCE + 1)
     wrapped = bool(widths) and line_width <= 120 and near / len(widths) >= 0.25
     return Layout(wrap_gap=wrap_gap, line_width=line_width, wrapped=wrapped)
@@ -238,6 +241,7 @@ _STARTS_BLOCK = (
     "PART",
     "PROVISION",
     "ITEM",
+    "NUMBERED_ITEM",
     "MARKDOWN_HEADING",
     "DASH_LINE",
     "DATE_LINE",
@@ -488,7 +492,7 @@ def _classify(text: str, group: list[_Line], vertical: bool, layout: Layout) -> 
     ):
         if _matches(label, first):
             return kind
-    if first.startswith("★"):
+    if first.startswith("★") or _matches("NUMBERED_ITEM", first):
         return "item"
     if _matches("ATTRIBUTION", text):
         return "attribution"

@@ -23,20 +23,34 @@ CLOSERS = "”’」』）)"
 OPENERS = {"“": "”", "‘": "’", "（": "）", "《": "》", "「": "」", "『": "』", "(": ")"}
 REFERENCE = re.compile(r"《([^《》\n]{1,80})》")
 PART_MARKER = re.compile(r"^([一二三四五六七八九十]{1,3})、")
-PROVISION_MARKER = re.compile(r"^[（(]([一二三四五六七八九十]{1,4})[）)]")
+# A provision: （一） in a 意见, or an article 第一条 in a rule drafted by articles.
+PROVISION_MARKER = re.compile(
+    r"^(?:[（(]([一二三四五六七八九十]{1,4})[）)]|第([一二三四五六七八九十百零〇]{1,6})条(?![件款例]))"
+)
+# An entry of a numbered list (1. … 2、…), with the spaces after its number.
+ITEM_NUMBER = re.compile(r"([0-9０-９]{1,3})[.．、)）](?![0-9０-９])[ \u00a0\u3000]*")
 DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
 def chinese_number(text: str) -> int:
-    """Value of a Chinese numeral up to 99.
+    """Value of a Chinese numeral up to 999.
 
-    >>> [chinese_number(t) for t in ("八", "十", "十四", "二十", "二十五")]
-    [8, 10, 14, 20, 25]
+    >>> [chinese_number(t) for t in ("八", "十", "十四", "二十", "二十五", "一百零一", "一百二十")]
+    [8, 10, 14, 20, 25, 101, 120]
     """
+    if "百" in text:
+        hundreds, _, rest = text.partition("百")
+        rest = rest.lstrip("零〇")
+        return DIGITS[hundreds] * 100 + (chinese_number(rest) if rest else 0)
     if "十" not in text:
         return DIGITS[text]
     tens, _, ones = text.partition("十")
     return (DIGITS[tens] if tens else 1) * 10 + (DIGITS[ones] if ones else 0)
+
+
+def provision_number(m: re.Match[str]) -> str:
+    """The numeral of a PROVISION_MARKER match, （八） or 第八条."""
+    return m.group(1) or m.group(2)
 
 
 @dataclass(frozen=True)
@@ -265,8 +279,11 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
             _paragraphs(builder, preamble, preamble_blocks, "preamble")
             root.children.append(preamble)
 
-    # Parts hold provisions; a part without provisions (part 一) holds paragraphs.
+    # Parts hold provisions; a part without provisions (part 一) holds paragraphs. Provisions
+    # before any part — a rule drafted by articles (第一条) or （一） items alone — stand under
+    # the document itself.
     parts: list[tuple[Block, re.Match[str], list[Block]]] = []
+    leading: list[Block] = []
     for block in blocks[first_structural:]:
         text = _block_text(norm, block)
         m = PART_MARKER.match(text) if block.kind == "part" else None
@@ -274,6 +291,9 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
             parts.append((block, m, []))
         elif parts:
             parts[-1][2].append(block)
+        else:
+            leading.append(block)
+    root.children.extend(_provision(builder, group) for group in _provision_groups(norm, leading))
     for head, m, members in parts:
         ordinal = chinese_number(m.group(1))
         end = members[-1].end if members else head.end
@@ -289,15 +309,10 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
         )
         if part is None:
             continue
-        groups: list[list[Block]] = []
-        loose: list[Block] = []
-        for block in members:
-            if block.kind == "provision" and PROVISION_MARKER.match(_block_text(norm, block)):
-                groups.append([block])
-            elif groups:
-                groups[-1].append(block)
-            else:
-                loose.append(block)
+        loose = members[
+            : next((i for i, b in enumerate(members) if _is_provision(norm, b)), len(members))
+        ]
+        groups = _provision_groups(norm, members[len(loose) :])
         if loose:
             _paragraphs(builder, part, loose, f"part/{ordinal}")
         elif not members:
@@ -313,22 +328,40 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
         root.children.append(part)
 
 
+def _is_provision(norm: Normalised, block: Block) -> bool:
+    return (
+        block.kind == "provision" and PROVISION_MARKER.match(_block_text(norm, block)) is not None
+    )
+
+
+def _provision_groups(norm: Normalised, blocks: list[Block]) -> list[list[Block]]:
+    """Each provision with the paragraphs that follow it; `blocks` open with a provision."""
+    groups: list[list[Block]] = []
+    for block in blocks:
+        if _is_provision(norm, block):
+            groups.append([block])
+        elif groups:
+            groups[-1].append(block)
+    return groups
+
+
 def _provision(builder: _Builder, group: list[Block]) -> Segment:
     norm = builder.norm
     first = _block_text(norm, group[0])
     m = PROVISION_MARKER.match(first)
     assert m is not None
-    ordinal = chinese_number(m.group(1))
+    ordinal = chinese_number(provision_number(m))
     path = f"provision/{ordinal}"
     body_start = group[0].start + m.end()
     sentences = split_units(norm.text, body_start, group[0].end, SENTENCE_END)
-    heading = norm.text[sentences[0][0] : sentences[0][1]] if sentences else ""
+    # （一）'s first sentence is its heading; an article (第一条) has none.
+    heading = norm.text[sentences[0][0] : sentences[0][1]] if sentences and m.group(1) else None
     seg = builder.make(
         "provision",
         path,
         group[0].start,
         group[-1].end,
-        number=m.group(1),
+        number=provision_number(m),
         ordinal=ordinal,
         heading=heading,
     )
@@ -377,7 +410,11 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
         if kind == "heading":
             kind = "heading"
         n = number(kind)
-        seg = builder.make(kind, f"{kind}/{n}", block.start, block.end)
+        start, numeral = block.start, None
+        listed = ITEM_NUMBER.match(builder.text, block.start, block.end) if kind == "item" else None
+        if listed is not None:  # 1. …: the entry's number is kept apart from its words
+            start, numeral = listed.end(), listed.group(1)
+        seg = builder.make(kind, f"{kind}/{n}", start, block.end, number=numeral)
         if seg is None:
             return None
         seg.references = builder.references(seg.clean_start, seg.clean_end)

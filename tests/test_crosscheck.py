@@ -23,12 +23,14 @@ from kb.crosscheck import (
     held_out_verdicts,
     parameters,
     read_docx,
+    read_local,
     related,
     render,
     render_held_out,
 )
 from kb.errors import KBError
 from kb.resources import RULES_DIR
+from kb.segment import segment_document
 
 GOLD = Path(__file__).parent / "gold"
 
@@ -209,6 +211,25 @@ def test_docx_cross_checked_end_to_end(tmp_path: Path) -> None:
     assert any("一签了之" in o["central"]["quote"] for o in data["omissions"])
 
 
+def test_docx_paragraphs_stay_paragraphs(tmp_path: Path) -> None:
+    """Word's paragraphs are the drafter's: lines of similar length ending in 。 are not taken
+    for one paragraph wrapped across lines, as in a PDF extraction."""
+    import docx
+
+    document = docx.Document()
+    paragraphs = [
+        "县委每年至少听取一次县纪委监委关于一把手履行责任情况的专题汇报。",
+        "纪委书记发现同级党委主要负责人存在问题的，可以向上级纪委报告。",
+        "领导班子成员发现一把手存在重要问题的，应当向上级党组织报告。",
+    ]
+    for text in paragraphs:
+        document.add_paragraph(text)
+    path = tmp_path / "办法.docx"
+    document.save(str(path))
+    tree = segment_document(read_local(path))
+    assert [p.text for p in tree.find("paragraph")] == paragraphs
+
+
 @pytest.mark.parametrize(
     ("name", "content", "says"),
     [
@@ -342,6 +363,28 @@ def test_crosscheck_is_the_same_in_every_process() -> None:
         )
         outputs.append(json.loads(done.stdout))
     assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("numbering", ["第{}条 ", "（{}）", "{n}. ", "{}、"])
+def test_a_rule_numbered_any_way_is_cross_checked_alike(tmp_path: Path, numbering: str) -> None:
+    """The departing rule, numbered as drafters number rules — articles, （一） provisions
+    without parts, a 1. list, 一、 — gives the same norms and verdicts."""
+    rules = [line for line in DEPARTING_RULE.splitlines()[2:] if line]
+    text = "关于加强对一把手监督的若干规定\n\n" + "".join(
+        numbering.format("一二三"[k], n=k + 1) + line[2:] + "\n" for k, line in enumerate(rules)
+    )
+    path = tmp_path / "rule.txt"
+    path.write_text(text, encoding="utf-8")
+    result = crosscheck(str(path))
+    found = [(a.local.text, a.local.bearers, a.verdict) for a in result.alignments]
+    assert found == [
+        ("可以向上级党组织报告", ("LeadershipMember",), "implements"),
+        ("可以向上级纪委报告", ("DisciplineCommissionSecretary",), "departs"),
+        ("每半年召开一次领导班子会议", (), "refines"),
+        ("听取班子成员履行全面从严治党责任情况汇报", (), "implements"),
+    ]
+    raw = path.read_text(encoding="utf-8")
+    assert all(raw[a.local.start : a.local.end] == a.local.text for a in result.alignments)
 
 
 def test_every_numbered_measure_of_a_drafters_list_is_aligned(tmp_path: Path) -> None:

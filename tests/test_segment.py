@@ -171,3 +171,53 @@ def test_segment_numbered_lines_without_body_are_entries_with_sentences(tmp_path
     assert len(parts[2].find("clause")) == 2
     for seg in tree.walk():
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind", "numbers"),
+    [
+        (
+            ["第一条 为加强监督，制定本办法。", "第二条 党委每年听取一次汇报。"],
+            "provision",
+            ["一", "二"],
+        ),
+        (["（一）党委每年听取一次汇报。", "（二）纪委书记应当报告。"], "provision", ["一", "二"]),
+        (["1. 党委每年听取一次汇报。", "2、纪委书记应当报告。"], "item", ["1", "2"]),
+    ],
+)
+def test_segment_a_drafters_numbered_rule_keeps_every_entry(
+    tmp_path: Path, lines: list[str], kind: str, numbers: list[str]
+) -> None:
+    """Articles (第一条), （一） provisions with no part above them, and 1. lists: each entry is
+    a segment of its own under the document, numbered, its words apart from its number."""
+    path = tmp_path / "rule.txt"
+    path.write_text("某县实施办法\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    doc = load_text_document(path)
+    tree = segment_document(doc)
+    entries = [c for c in tree.children if c.kind == kind]
+    assert [e.number for e in entries] == numbers
+    for entry, line in zip(entries, lines, strict=True):
+        assert line.endswith(entry.text) and not entry.text[0].isdigit()
+        assert entry.find("sentence")
+    for seg in tree.walk():
+        assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
+def test_segment_articles_have_no_heading_and_large_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "rule.txt"
+    path.write_text("办法\n\n第一百零一条 本办法自印发之日起施行。\n", encoding="utf-8")
+    [article] = segment_document(load_text_document(path)).find("provision")
+    assert (article.number, article.ordinal, article.heading) == ("一百零一", 101, None)
+    assert article.iri.endswith("/provision/101")
+
+
+def test_typed_file_title_says_nothing_of_wrapping(tmp_path: Path) -> None:
+    """A typed file's title and blank line are no evidence that single newlines are wraps:
+    its one-line articles stay apart."""
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某市办法\n\n第一条 为加强监督，制定本办法。\n第二条 纪委书记应当报告。\n", encoding="utf-8"
+    )
+    doc = load_text_document(path)
+    assert doc.file_layout.wrap_gap == 1
+    assert len(segment_document(doc).find("provision")) == 2
