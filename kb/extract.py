@@ -1100,6 +1100,8 @@ class NormExtractor:
             condition = condition or pending or chain_condition
             written_before = pending_bearers if (condition is None or condition is pending) else ()
             pending, pending_bearers = None, ()
+            if clause.modal is None and _about_the_rule_itself(an, c_start, end):
+                continue
             if clause.modal is not None:
                 modal = clause.modal
             active = clause.modal or modal
@@ -1462,6 +1464,16 @@ def _quoted_term(an: _Sentence, start: int, end: int) -> bool:
         return False
     closing = text.find("”", end, an.end)
     return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
+
+
+def _about_the_rule_itself(an: _Sentence, start: int, end: int) -> bool:
+    """本办法适用于…, 本办法自印发之日起施行, 本办法所称…, 制定本办法: the rule speaks of its
+    scope, force, terms or enactment; no one is bound. 抓好本意见的贯彻落实 is a duty."""
+    for m_start, _end, _id, _label in an.marks_in("SELF_REFERENCE", start, end):
+        before = an.text[start:m_start].strip(" ，,")
+        if not before or before.endswith("制定"):
+            return True
+    return False
 
 
 def _starts_with(an: _Sentence, label: str, pos: int) -> bool:

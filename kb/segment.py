@@ -22,7 +22,8 @@ CLAUSE_END = "，；：,;:"
 CLOSERS = "”’」』）)"
 OPENERS = {"“": "”", "‘": "’", "（": "）", "《": "》", "「": "」", "『": "』", "(": ")"}
 REFERENCE = re.compile(r"《([^《》\n]{1,80})》")
-PART_MARKER = re.compile(r"^([一二三四五六七八九十]{1,3})、")
+# A part: 一、 in a 意见, or a chapter 第一章 in a rule drafted by articles.
+PART_MARKER = re.compile(r"^(?:([一二三四五六七八九十]{1,3})、|第([一二三四五六七八九十]{1,3})章)")
 # A provision: （一） in a 意见, or an article 第一条 in a rule drafted by articles.
 PROVISION_MARKER = re.compile(
     r"^(?:[（(]([一二三四五六七八九十]{1,4})[）)]|第([一二三四五六七八九十百零〇]{1,6})条(?![件款例]))"
@@ -49,7 +50,7 @@ def chinese_number(text: str) -> int:
 
 
 def provision_number(m: re.Match[str]) -> str:
-    """The numeral of a PROVISION_MARKER match, （八） or 第八条."""
+    """The numeral of a PROVISION_MARKER or PART_MARKER match: （八） or 第八条, 一、 or 第一章."""
     return m.group(1) or m.group(2)
 
 
@@ -295,7 +296,7 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
             leading.append(block)
     root.children.extend(_provision(builder, group) for group in _provision_groups(norm, leading))
     for head, m, members in parts:
-        ordinal = chinese_number(m.group(1))
+        ordinal = chinese_number(provision_number(m))
         end = members[-1].end if members else head.end
         heading = _block_text(norm, head)[m.end() :].strip()
         part = builder.make(
@@ -303,7 +304,7 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
             f"part/{ordinal}",
             head.start,
             end,
-            number=m.group(1),
+            number=provision_number(m),
             ordinal=ordinal,
             heading=heading,
         )

@@ -221,3 +221,25 @@ def test_typed_file_title_says_nothing_of_wrapping(tmp_path: Path) -> None:
     doc = load_text_document(path)
     assert doc.file_layout.wrap_gap == 1
     assert len(segment_document(doc).find("provision")) == 2
+
+
+def test_segment_chapters_hold_their_articles(tmp_path: Path) -> None:
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某市办法\n\n第一章 总则\n第一条 为加强监督，制定本办法。\n第二条 本办法适用于各级党组织。\n"
+        "第二章 监督措施\n第三条 纪委书记应当报告。\n",
+        encoding="utf-8",
+    )
+    doc = load_text_document(path)
+    tree = segment_document(doc)
+    chapters = tree.find("part")
+    assert [(c.number, c.heading) for c in chapters] == [("一", "总则"), ("二", "监督措施")]
+    assert [[p.number for p in c.children] for c in chapters] == [["一", "二"], ["三"]]
+    assert [p.iri.rsplit("/", 2)[-2:] for p in tree.find("provision")] == [
+        ["provision", "1"],
+        ["provision", "2"],
+        ["provision", "3"],
+    ]
+    assert [c.text for c in tree.children if c.kind == "title"] == ["某市办法"]
+    for seg in tree.walk():
+        assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
