@@ -1632,7 +1632,10 @@ def _condition_frame(
         return (start, by + 1)
     # …时 / …前 frames: at the end of the head (签署意见时，要…) or right at its start (进驻前向…).
     for _c_start, c_end, *_ in closes:
-        if c_end == limit or (modal_pos and c_end == modal_pos[0]):
+        if modal_pos and c_end == modal_pos[0]:
+            # 巡察组进驻前应当…: the subject before the frame is the bearer, not part of it.
+            return (head, c_end)
+        if c_end == limit:  # X听取汇报后，…: an event, its actor inside the frame
             return (start, c_end)
         if c_end - head <= 4:
             return (head, c_end)

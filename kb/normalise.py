@@ -216,7 +216,9 @@ def infer_layout(raw: str) -> Layout:
     lines = _split_lines(raw)
     widths = [line.width for line in lines]
     counted = Counter(w for w in widths if w >= 12)
-    line_width = counted.most_common(1)[0][0] if counted else 40
+    # The most frequent width; between equally frequent ones the widest, as a column's lines
+    # are its longest (a typed file's title is not its column).
+    line_width = max(counted, key=lambda w: (counted[w], w)) if counted else 40
     # The gap after a line broken mid-sentence is the wrap gap. The first line, a title, is
     # no evidence: a typed file's title and blank line say nothing of how its paragraphs are
     # separated.

@@ -10,6 +10,7 @@ from kb.normalise import (
     ASCII_TO_WIDE,
     Normalised,
     _doubled_runs,
+    display_width,
     infer_layout,
     normalise,
     slice_prefix,
@@ -275,3 +276,13 @@ def test_normalise_property_any_text_gives_a_valid_map(raw: str) -> None:
     assert_map_is_valid(raw, n)
     for block in n.blocks:
         assert 0 <= block.start < block.end <= len(n.text)
+
+
+def test_a_typed_title_and_sentence_show_no_column() -> None:
+    """Two lines of a typed file are no wrapped column: the title stays apart from the rule
+    (a tie between widths goes to the wider line, not the first), and the title's blank line is
+    no evidence that single newlines are wraps."""
+    raw = "关于巡察的规定\n\n巡察组进驻前应当向县纪委监委了解情况。\n"
+    layout = infer_layout(raw)
+    assert layout.wrap_gap == 1 and layout.line_width > display_width("关于巡察的规定")
+    assert normalise(raw).text == "关于巡察的规定\n巡察组进驻前应当向县纪委监委了解情况。"
