@@ -244,6 +244,7 @@ _STARTS_BLOCK = (
     "PROVISION",
     "ITEM",
     "NUMBERED_ITEM",
+    "MARKDOWN_BULLET",
     "MARKDOWN_HEADING",
     "DASH_LINE",
     "DATE_LINE",
@@ -297,12 +298,13 @@ def _is_full(width: int, reference: int, ratio: float = FULL_RATIO) -> bool:
 
 
 def _ends_block(text: str) -> bool:
-    """Lines that are complete by themselves: attributions, dates, publication lines, and
-    dash subtitles closed by a bracket or quote."""
+    """Lines that are complete by themselves: attributions, dates, publication lines, Markdown
+    headings, and dash subtitles closed by a bracket or quote."""
     if any(
-        _matches(label, text) for label in ("ATTRIBUTION", "DATE_LINE", "SOURCE_LINE", "BYLINE")
+        _matches(label, text)
+        for label in ("ATTRIBUTION", "DATE_LINE", "SOURCE_LINE", "BYLINE", "MARKDOWN_HEADING")
     ):
-        return True
+        return True  # a Markdown heading is one line
     return _matches("DASH_LINE", text) and text.rstrip(HSPACE)[-1:] in CLOSERS
 
 
@@ -494,7 +496,11 @@ def _classify(text: str, group: list[_Line], vertical: bool, layout: Layout) -> 
     ):
         if _matches(label, first):
             return kind
-    if first.startswith("★") or _matches("NUMBERED_ITEM", first):
+    if (
+        first.startswith("★")
+        or _matches("NUMBERED_ITEM", first)
+        or _matches("MARKDOWN_BULLET", first)
+    ):
         return "item"
     if _matches("ATTRIBUTION", text):
         return "attribution"

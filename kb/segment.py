@@ -28,8 +28,11 @@ PART_MARKER = re.compile(r"^(?:([一二三四五六七八九十]{1,3})、|第([�
 PROVISION_MARKER = re.compile(
     r"^(?:[（(]([一二三四五六七八九十]{1,4})[）)]|第([一二三四五六七八九十百零〇]{1,6})条(?![件款例]))"
 )
-# An entry of a numbered list (1. … 2、…), with the spaces after its number.
-ITEM_NUMBER = re.compile(r"([0-9０-９]{1,3})[.．、)）](?![0-9０-９])[ \u00a0\u3000]*")
+# The marker of a list entry — a number (1. … 2、…) or a bullet (- …, • …) — with the spaces
+# after it; the number, if any, is group 1.
+ITEM_NUMBER = re.compile(
+    r"(?:([0-9０-９]{1,3})[.．、)）](?![0-9０-９])|[-*+•])[ \u00a0\u3000]*"
+)
 DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -413,7 +416,9 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
         n = number(kind)
         start, numeral = block.start, None
         listed = ITEM_NUMBER.match(builder.text, block.start, block.end) if kind == "item" else None
-        if listed is not None:  # 1. …: the entry's number is kept apart from its words
+        if (
+            listed is not None
+        ):  # 1. …, - …: the entry's number or bullet is kept apart from its words
             start, numeral = listed.end(), listed.group(1)
         seg = builder.make(kind, f"{kind}/{n}", start, block.end, number=numeral)
         if seg is None:

@@ -183,6 +183,7 @@ def test_segment_numbered_lines_without_body_are_entries_with_sentences(tmp_path
         ),
         (["（一）党委每年听取一次汇报。", "（二）纪委书记应当报告。"], "provision", ["一", "二"]),
         (["1. 党委每年听取一次汇报。", "2、纪委书记应当报告。"], "item", ["1", "2"]),
+        (["- 党委每年听取一次汇报。", "* 纪委书记应当报告。"], "item", [None, None]),
     ],
 )
 def test_segment_a_drafters_numbered_rule_keeps_every_entry(
@@ -197,7 +198,7 @@ def test_segment_a_drafters_numbered_rule_keeps_every_entry(
     entries = [c for c in tree.children if c.kind == kind]
     assert [e.number for e in entries] == numbers
     for entry, line in zip(entries, lines, strict=True):
-        assert line.endswith(entry.text) and not entry.text[0].isdigit()
+        assert line.endswith(entry.text) and entry.text[0] not in "0123456789-*"
         assert entry.find("sentence")
     for seg in tree.walk():
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
@@ -241,5 +242,20 @@ def test_segment_chapters_hold_their_articles(tmp_path: Path) -> None:
         ["provision", "3"],
     ]
     assert [c.text for c in tree.children if c.kind == "title"] == ["某市办法"]
+    for seg in tree.walk():
+        assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
+def test_segment_markdown_headings_end_their_line(tmp_path: Path) -> None:
+    """A Markdown heading is one line: the bulleted rules under it are items, not its tail."""
+    path = tmp_path / "rule.md"
+    path.write_text(
+        "# 某县监督措施\n\n## 一、日常监督\n\n- 纪委书记应当报告。\n- 党委每年听取一次汇报。\n",
+        encoding="utf-8",
+    )
+    doc = load_text_document(path)
+    tree = segment_document(doc)
+    assert [h.text for h in tree.find("heading")] == ["一、日常监督"]
+    assert [i.text for i in tree.find("item")] == ["纪委书记应当报告。", "党委每年听取一次汇报。"]
     for seg in tree.walk():
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
