@@ -323,12 +323,42 @@ def load_corpus(root: Path | str | None = None) -> Corpus:
 
 
 def load_text_document(path: Path | str, *, doc_id: str | None = None) -> Document:
-    """A user's text file as a document (no metadata): for `segment` and `crosscheck`.
+    """A user's file as a document (no metadata): for `segment` and `crosscheck`. A Word file
+    (.docx) is read paragraph by paragraph; anything else must be UTF-8 text.
 
-    :raises CorpusError: the file cannot be read as UTF-8 text.
+    :raises CorpusError: the file cannot be read as UTF-8 text or as a Word file.
     """
     path = Path(path)
+    if path.suffix.lower() == ".docx":
+        return text_document(path, read_docx(path), doc_id=doc_id, lines_are_paragraphs=True)
     return text_document(path, read_text_file(path), doc_id=doc_id)
+
+
+def read_docx(path: Path) -> str:
+    """The paragraphs (and table cells) of a Word file, one per line; spans refer to this text."""
+    import zipfile
+
+    try:
+        import docx
+        from docx.opc.exceptions import PackageNotFoundError
+    except ImportError:  # pragma: no cover - python-docx is a dependency
+        raise CorpusError("reading .docx needs python-docx: pip install python-docx") from None
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file")
+    try:
+        document = docx.Document(str(path))
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
+        raise CorpusError(
+            f"{path}: is not a readable .docx file ({exc}); save it again from Word"
+        ) from None
+    lines = [p.text for p in document.paragraphs]
+    for table in document.tables:
+        for row in table.rows:
+            lines.extend(cell.text for cell in row.cells)
+    text = "\n".join(line for line in lines if line.strip())
+    if not text.strip():
+        raise CorpusError(f"{path}: the document has no text; give a .docx with the rule's text")
+    return text
 
 
 def text_document(
@@ -356,8 +386,10 @@ def text_document(
 
 
 def open_document(ref: str, *, corpus_root: Path | str | None = None) -> Document:
-    """A corpus document by id, or a text file by path."""
+    """A corpus document by id, or a user's file (.txt, .md, .docx) by path."""
     candidate = Path(ref)
-    if candidate.suffix and (candidate.exists() or "/" in ref or candidate.suffix == ".txt"):
+    if candidate.suffix and (
+        candidate.exists() or "/" in ref or candidate.suffix in (".txt", ".md", ".docx")
+    ):
         return load_text_document(candidate)
     return load_corpus(corpus_root).get(ref)

@@ -23,7 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from kb.corpus import Corpus, Document, load_corpus, read_text_file, text_document
+from kb.corpus import Corpus, Document, load_corpus, load_text_document
 from kb.errors import CorpusError, DocumentNotFoundError, KBError
 from kb.extract import Norm, extract_norms
 from kb.namespaces import PK
@@ -685,47 +685,11 @@ def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
 def read_local(path: Path) -> Document:
     """A drafter's file (.txt, .md or .docx) as a document, ready for the pipeline."""
     suffix = path.suffix.lower()
-    if suffix == ".docx":
-        text = read_docx(path)
-    elif suffix in (".txt", ".md", ".text", ""):
-        text = read_text_file(path)
-    else:
+    if suffix not in (".docx", ".txt", ".md", ".text", ""):
         raise CorpusError(
             f"{path}: unsupported file type {suffix!r}; give a .txt, .md or .docx file"
         )
-    return text_document(
-        path,
-        text,
-        doc_id=re.sub(r"[^\w-]+", "-", path.stem) or "local",
-        lines_are_paragraphs=suffix == ".docx",
-    )
-
-
-def read_docx(path: Path) -> str:
-    """The paragraphs (and table cells) of a Word file, one per line; spans refer to this text."""
-    import zipfile
-
-    try:
-        import docx
-        from docx.opc.exceptions import PackageNotFoundError
-    except ImportError:  # pragma: no cover - python-docx is a dependency
-        raise CorpusError("reading .docx needs python-docx: pip install python-docx") from None
-    if not path.exists():
-        raise CorpusError(f"{path}: no such file")
-    try:
-        document = docx.Document(str(path))
-    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
-        raise CorpusError(
-            f"{path}: is not a readable .docx file ({exc}); save it again from Word"
-        ) from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
-    text = "\n".join(line for line in lines if line.strip())
-    if not text.strip():
-        raise CorpusError(f"{path}: the document has no text; give a .docx with the rule's text")
-    return text
+    return load_text_document(path, doc_id=re.sub(r"[^\w-]+", "-", path.stem) or "local")
 
 
 def crosscheck(

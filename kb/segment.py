@@ -30,9 +30,7 @@ PROVISION_MARKER = re.compile(
 )
 # The marker of a list entry — a number (1. … 2、…) or a bullet (- …, • …) — with the spaces
 # after it; the number, if any, is group 1.
-ITEM_NUMBER = re.compile(
-    r"(?:([0-9０-９]{1,3})[.．、)）](?![0-9０-９])|[-*+•])[ \u00a0\u3000]*"
-)
+ITEM_NUMBER = re.compile(r"(?:([0-9０-９]{1,3})[.．、)）](?![0-9０-９])|[-*+•])[ \u00a0\u3000]*")
 DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 

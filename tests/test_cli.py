@@ -31,6 +31,26 @@ def test_cli_segment_prints_the_yijian_structure() -> None:
     )
 
 
+def test_cli_segment_reads_a_word_file(tmp_path: Path) -> None:
+    """`segment` takes a drafter's .docx as `crosscheck` does; offsets refer to its text."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading("某市办法", level=1)
+    document.add_paragraph("第一条 纪委书记应当报告。")
+    document.add_paragraph("第二条 党委每年听取一次汇报。")
+    path = tmp_path / "办法.docx"
+    document.save(str(path))
+    result = CliRunner().invoke(main, ["segment", str(path), "--depth", "1"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[1:] == [
+        "document [0, 34) 某市办法 ⏎ 第一条 纪委书记应当报告。 ⏎ 第二条 党委每年听取一次汇报。",
+        "  title [0, 4) 某市办法",
+        "  provision 一 [5, 18) 第一条 纪委书记应当报告。",
+        "  provision 二 [19, 34) 第二条 党委每年听取一次汇报。",
+    ]
+
+
 def test_cli_segment_json_has_every_segment_with_offsets() -> None:
     result = CliRunner().invoke(
         main, ["segment", "guangzhou-2020-ruogan-jiedu", "--format", "json"]

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
-from kb.corpus import load_corpus
+from kb.corpus import load_corpus, read_docx
 from kb.crosscheck import (
     VERDICTS,
     annotator_agreement,
@@ -22,7 +22,6 @@ from kb.crosscheck import (
     evaluate_alignment,
     held_out_verdicts,
     parameters,
-    read_docx,
     read_local,
     related,
     render,
