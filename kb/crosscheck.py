@@ -27,8 +27,9 @@ from kb.corpus import Corpus, Document, load_corpus, load_text_document
 from kb.errors import CorpusError, DocumentNotFoundError, KBError
 from kb.extract import Norm, extract_norms
 from kb.namespaces import PK
+from kb.normalise import display_width
 from kb.resources import RULES_DIR
-from kb.segment import Segment, segment_document
+from kb.segment import PART_MARKER, PROVISION_MARKER, Segment, segment_document
 
 CENTRAL_ID = "zhongyang-2021-yijian"
 VERDICTS = ("implements", "refines", "extends", "departs")
@@ -184,6 +185,7 @@ class Unit:
     provision: str | None = None
     segment: str | None = None
     scope: str | None = None
+    place: str | None = None  # where in its document, as the drafter numbered it: 第三条, （二）
     context: tuple[str, ...] = ()
     vector: dict[str, float] = field(default_factory=dict, repr=False)
     words: frozenset[str] = frozenset()
@@ -383,6 +385,8 @@ class Alignment:
                 "end": unit.end,
                 "modality": unit.modality,
             }
+            if unit.place is not None:
+                out["place"] = unit.place
             if doc is not None:
                 out["source"] = doc.source_path.name
             return out
@@ -603,10 +607,13 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     tree = segment_document(doc)
     norms = extract_norms(doc, tree, corpus=corpus)
     scopes = [s for s in tree.walk() if s.kind in ("paragraph", "item", "provision", "part")]
+    numbered = [s for s in scopes if s.number is not None]
     sentences = [s for s in tree.walk() if s.kind == "sentence"]
     units = []
     for norm in norms:
         unit = Unit.from_norm(norm)
+        entry = _smallest_around(numbered, norm.start, norm.end)
+        unit.place = _place(entry) if entry is not None else None
         context = []
         sentence = _smallest_around(sentences, norm.start, norm.end)
         if sentence is not None:
@@ -620,6 +627,15 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
         unit.context = tuple(c for c in context if c != norm.text)
         units.append(unit)
     return units
+
+
+def _place(segment: Segment) -> str:
+    """A numbered segment as its document numbers it: 第三条, （二）, 一、, 第一章, 1."""
+    for marker in (PROVISION_MARKER, PART_MARKER):
+        m = marker.match(segment.text)
+        if m is not None:
+            return m.group(0)
+    return f"{segment.number}."
 
 
 def _smallest_around(segments: list[Segment], start: int, end: int) -> Segment | None:
@@ -743,23 +759,33 @@ def _short(text: str, width: int = 36) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _pad(text: str, width: int) -> str:
+    """`text` cut and padded to `width` terminal columns (a Chinese character takes two)."""
+    if display_width(text) > width - 1:
+        while text and display_width(text) > width - 2:
+            text = text[:-1]
+        text += "…"
+    return text + " " * max(1, width - display_width(text))
+
+
 def render_table(result: CrossCheck) -> str:
     """A terminal table: one line per local unit, then the coverage matrix and omissions."""
     lines = [f"{result.local_id} against {result.central.doc.id}: " + ", ".join(
         f"{k} {v}" for k, v in result.counts().items())]  # fmt: skip
-    lines.append(f"{'verdict':<11}{'score':>6}  {'provision':<14}{'local quote':<38}reasons")
+    lines.append(f"{'verdict':<11}{'score':>6}  {'provision':<14}{_pad('local quote', 56)}reasons")
     for a in result.alignments:
         assert a.local is not None
         prov = a.provision.label if a.provision else "—"
+        local = f"{a.local.place} {a.local.text}" if a.local.place else a.local.text
         lines.append(
-            f"{a.verdict:<11}{a.score:>6.2f}  {prov:<14}{_short(a.local.text):<38}"
+            f"{a.verdict:<11}{a.score:>6.2f}  {_pad(prov, 14)}{_pad(local, 56)}"
             + "; ".join(a.reasons)
         )
     lines.append("")
-    lines.append(f"{'provision':<12}{'status':<16}{'norms':>7}  heading")
+    lines.append(f"{'provision':<14}{'status':<16}{'norms':>7}  heading")
     for row in result.coverage:
         lines.append(
-            f"{row.provision.label:<12}{row.status:<16}"
+            f"{_pad(row.provision.label, 14)}{row.status:<16}"
             f"{row.norms_covered:>3}/{len(row.provision.norms):<3}  {_short(row.provision.heading, 30)}"
         )
     for o in result.omissions:
@@ -782,7 +808,8 @@ def render_markdown(result: CrossCheck) -> str:
             "|---|---|---|---|---|---|"]  # fmt: skip
     for a in result.alignments:
         assert a.local is not None
-        local = f"{_md(a.local.text)} [{a.local.start}, {a.local.end})"
+        place = f"{a.local.place} " if a.local.place else ""
+        local = f"{place}{_md(a.local.text)} [{a.local.start}, {a.local.end})"
         central = (
             f"{_md(a.central_norm.text)} [{a.central_norm.start}, {a.central_norm.end})"
             if a.central_norm else "—"
@@ -845,7 +872,7 @@ def render_html(result: CrossCheck) -> str:
             )  # fmt: skip
             items.append(
                 f"<details><summary><span class='v-{a.verdict}'>{e(a.verdict)}</span> "
-                f"{a.score:.2f} — {e(_short(a.local.text, 40))}</summary>"
+                f"{a.score:.2f} — {e(a.local.place or '')} {e(_short(a.local.text, 40))}</summary>"
                 f"<blockquote>{e(a.local.text)} <small>[{a.local.start}, {a.local.end})</small>"
                 f"</blockquote>{central}<small>{e('; '.join(a.reasons))}; shared: "
                 f"{e('、'.join(label(s) for s in a.shared))}</small></details>"

@@ -205,6 +205,7 @@ def test_docx_cross_checked_end_to_end(tmp_path: Path) -> None:
     assert (
         departs and departs[0]["verdict"] == "departs" and departs[0]["provision"] == "provision/14"
     )
+    assert departs[0]["local"]["place"] == "二、"
     for a in data["alignments"]:
         assert text[a["local"]["start"] : a["local"]["end"]] == a["local"]["quote"]
     assert any("一签了之" in o["central"]["quote"] for o in data["omissions"])
@@ -382,8 +383,28 @@ def test_a_rule_numbered_any_way_is_cross_checked_alike(tmp_path: Path, numberin
         ("每半年召开一次领导班子会议", (), "refines"),
         ("听取班子成员履行全面从严治党责任情况汇报", (), "implements"),
     ]
+    # Each verdict says where in the drafter's text it is, numbered as the drafter numbered it.
+    places = [numbering.format("一二三"[k], n=k + 1).strip() for k in (0, 1, 2, 2)]
+    assert [a.local.place for a in result.alignments] == places
+    assert all(places[0] in line for line in render(result, "table").splitlines()[2:3])
     raw = path.read_text(encoding="utf-8")
     assert all(raw[a.local.start : a.local.end] == a.local.text for a in result.alignments)
+
+
+def test_terminal_table_columns_line_up_in_display_columns(
+    departing: tuple[Path, object],
+) -> None:
+    """Chinese characters take two terminal columns: the reasons start at one column in every
+    row, however long the provision label or the quote."""
+    from kb.normalise import display_width
+
+    _, result = departing
+    rows = render(result, "table").splitlines()[2 : 2 + len(result.alignments)]
+    starts = set()
+    for row, a in zip(rows, result.alignments, strict=True):
+        reasons = "; ".join(a.reasons)
+        starts.add(display_width(row[: row.rindex(reasons)].replace(" ", "x")))
+    assert len(starts) == 1, rows
 
 
 def test_every_numbered_measure_of_a_drafters_list_is_aligned(tmp_path: Path) -> None:

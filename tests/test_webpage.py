@@ -157,3 +157,4 @@ def test_crosscheck_of_an_uploaded_file(site: str, page: Any, tmp_path: Path) ->
     assert "规定.txt" in page.inner_text("#cc-counts")
     row = page.locator('#matrix tr[data-provision="provision/14"]')
     assert "departs" in row.inner_text()
+    assert "二、 可以向上级纪委报告" in row.inner_text()  # where in the drafter's text

@@ -193,7 +193,7 @@ function matrix(result) {
   const byProvision = {};
   result.alignments.concat(result.omissions).forEach((a) => { if (a.provision) (byProvision[a.provision] = byProvision[a.provision] || []).push(a); });
   const rows = result.coverage.map((row) => {
-    const items = (byProvision[row.provision] || []).map((a) => `<details><summary><span class="v-${esc(a.verdict)}">${esc(a.verdict)}</span> ${a.score.toFixed(2)} — ${esc((a.local || a.central || {}).quote || "").slice(0, 40)}</summary>
+    const items = (byProvision[row.provision] || []).map((a) => `<details><summary><span class="v-${esc(a.verdict)}">${esc(a.verdict)}</span> ${a.score.toFixed(2)} — ${a.local && a.local.place ? esc(a.local.place) + " " : ""}${esc((a.local || a.central || {}).quote || "").slice(0, 40)}</summary>
       ${a.local ? `<blockquote>${esc(a.local.quote)} <small>[${a.local.start}, ${a.local.end})</small></blockquote>` : ""}
       ${a.central ? `<blockquote>${esc(a.central.quote)} <small>[${a.central.start}, ${a.central.end})</small></blockquote>` : ""}
       <small>${esc(a.reasons.join("; "))}</small></details>`).join("");
