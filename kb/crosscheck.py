@@ -612,8 +612,7 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     units = []
     for norm in norms:
         unit = Unit.from_norm(norm)
-        entry = _smallest_around(numbered, norm.start, norm.end)
-        unit.place = _place(entry) if entry is not None else None
+        unit.place = _place(numbered, norm.start, norm.end)
         context = []
         sentence = _smallest_around(sentences, norm.start, norm.end)
         if sentence is not None:
@@ -629,13 +628,19 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     return units
 
 
-def _place(segment: Segment) -> str:
-    """A numbered segment as its document numbers it: 第三条, （二）, 一、, 第一章, 1."""
+def _place(numbered: list[Segment], start: int, end: int) -> str | None:
+    """Where `[start, end)` stands, as its document numbers it: 第三条, （二）, 一、, and a list
+    entry under its provision, （一）1. (entries restart under each provision)."""
+    entry = _smallest_around(numbered, start, end)
+    if entry is None:
+        return None
     for marker in (PROVISION_MARKER, PART_MARKER):
-        m = marker.match(segment.text)
+        m = marker.match(entry.text)
         if m is not None:
             return m.group(0)
-    return f"{segment.number}."
+    above = _smallest_around([s for s in numbered if s is not entry], entry.start, entry.end)
+    prefix = _place([above], above.start, above.end) if above is not None else None
+    return f"{prefix or ''}{entry.number}."
 
 
 def _smallest_around(segments: list[Segment], start: int, end: int) -> Segment | None:

@@ -369,13 +369,26 @@ def _provision(builder: _Builder, group: list[Block]) -> Segment:
     )
     assert seg is not None
     counter = [0]
+    paragraphs = items = 0
     for k, block in enumerate(group, start=1):
         start = body_start if k == 1 else block.start
-        para = builder.make("paragraph", f"{path}/paragraph/{k}", start, block.end)
-        if para is None:
+        listed = (
+            ITEM_NUMBER.match(builder.text, block.start, block.end)
+            if k > 1 and block.kind == "item"
+            else None
+        )
+        if listed is not None:  # 1. … under a provision: an entry of it, its number apart
+            items += 1
+            child = builder.make(
+                "item", f"{path}/item/{items}", listed.end(), block.end, number=listed.group(1)
+            )
+        else:
+            paragraphs += 1
+            child = builder.make("paragraph", f"{path}/paragraph/{paragraphs}", start, block.end)
+        if child is None:
             continue
-        builder.sentences(para, path, counter)
-        seg.children.append(para)
+        builder.sentences(child, path, counter)
+        seg.children.append(child)
     return seg
 
 

@@ -391,6 +391,21 @@ def test_a_rule_numbered_any_way_is_cross_checked_alike(tmp_path: Path, numberin
     assert all(raw[a.local.start : a.local.end] == a.local.text for a in result.alignments)
 
 
+def test_a_list_entry_is_placed_under_its_provision(tmp_path: Path) -> None:
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某县实施意见\n\n一、加强监督\n\n（一）强化谈话监督。县委书记每年与乡镇党委书记谈话。\n"
+        "1. 谈话应当有记录。\n2. 发现问题的，应当及时提醒。\n",
+        encoding="utf-8",
+    )
+    result = crosscheck(str(path))
+    assert [(a.local.place, a.local.text) for a in result.alignments] == [
+        ("（一）", "县委书记每年与乡镇党委书记谈话"),
+        ("（一）1.", "谈话应当有记录"),
+        ("（一）2.", "应当及时提醒"),
+    ]
+
+
 def test_terminal_table_columns_line_up_in_display_columns(
     departing: tuple[Path, object],
 ) -> None:

@@ -259,3 +259,22 @@ def test_segment_markdown_headings_end_their_line(tmp_path: Path) -> None:
     assert [i.text for i in tree.find("item")] == ["纪委书记应当报告。", "党委每年听取一次汇报。"]
     for seg in tree.walk():
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
+def test_segment_numbered_entries_under_a_provision_are_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某县实施意见\n\n一、加强监督\n\n（一）强化谈话监督。县委书记每年与乡镇党委书记谈话。\n"
+        "1. 谈话应当有记录。\n2. 发现问题的，应当及时提醒。\n",
+        encoding="utf-8",
+    )
+    doc = load_text_document(path)
+    [provision] = segment_document(doc).find("provision")
+    assert [(c.kind, c.number, c.text) for c in provision.children] == [
+        ("paragraph", None, "强化谈话监督。县委书记每年与乡镇党委书记谈话。"),
+        ("item", "1", "谈话应当有记录。"),
+        ("item", "2", "发现问题的，应当及时提醒。"),
+    ]
+    assert provision.children[1].iri.endswith("/provision/1/item/1")
+    for seg in provision.walk():
+        assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
