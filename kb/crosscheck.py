@@ -764,6 +764,22 @@ def _short(text: str, width: int = 36) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _counts_text(result: CrossCheck, bold: bool = False) -> str:
+    """The verdict counts, with departs split into measures and dropped central prohibitions:
+    a drafter reads "departs 5" as five measures of theirs otherwise."""
+    parts = []
+    for verdict, n in result.counts().items():
+        parts.append(f"**{verdict}** {n}" if bold else f"{verdict} {n}")
+        if verdict == "departs" and result.omissions:
+            measures = n - len(result.omissions)
+            parts[-1] += (
+                f" ({measures} local measure{'s' * (measures != 1)}, "
+                f"{len(result.omissions)} central prohibition{'s' * (len(result.omissions) != 1)}"
+                " left out)"
+            )
+    return ", ".join(parts)
+
+
 def _pad(text: str, width: int) -> str:
     """`text` cut and padded to `width` terminal columns (a Chinese character takes two)."""
     if display_width(text) > width - 1:
@@ -775,8 +791,7 @@ def _pad(text: str, width: int) -> str:
 
 def render_table(result: CrossCheck) -> str:
     """A terminal table: one line per local unit, then the coverage matrix and omissions."""
-    lines = [f"{result.local_id} against {result.central.doc.id}: " + ", ".join(
-        f"{k} {v}" for k, v in result.counts().items())]  # fmt: skip
+    lines = [f"{result.local_id} against {result.central.doc.id}: " + _counts_text(result)]
     lines.append(f"{'verdict':<11}{'score':>6}  {'provision':<14}{_pad('local quote', 56)}reasons")
     for a in result.alignments:
         assert a.local is not None
@@ -807,7 +822,7 @@ def render_markdown(result: CrossCheck) -> str:
     """Markdown for a drafter's memo: counts, every verdict with both quotes, coverage, omissions."""
     c = result.central.doc
     out = [f"# Cross-check of {result.local_id} against {c.id}", ""]
-    out.append(", ".join(f"**{k}** {v}" for k, v in result.counts().items()))
+    out.append(_counts_text(result, bold=True))
     out += ["", "## Verdicts", "",
             "| verdict | score | central provision | local quote [span] | central quote [span] | reasons |",
             "|---|---|---|---|---|---|"]  # fmt: skip
@@ -860,9 +875,7 @@ def render_html(result: CrossCheck) -> str:
         "<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'>",
         f"<title>Cross-check {e(result.local_id)}</title><style>{_HTML_STYLE}</style></head><body>",
         f"<h1>Cross-check of {e(result.local_id)} against {e(c.id)}</h1>",
-        "<p id='counts'>"
-        + ", ".join(f"{e(k)} <b>{v}</b>" for k, v in result.counts().items())
-        + "</p>",
+        "<p id='counts'>" + e(_counts_text(result)) + "</p>",
         "<h2>Coverage matrix</h2><table id='coverage'><tr><th>central provision</th><th>status</th>"
         "<th>local measures (click to see the quotes)</th></tr>",
     ]

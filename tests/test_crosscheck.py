@@ -96,6 +96,9 @@ def test_dropped_prohibition_is_a_departure(departing: tuple[Path, object]) -> N
     assert dropped, "（八）'s 不能“一签了之” is not kept by the local rule"
     assert all(o.verdict == "departs" and o.central_norm.modality == "prohibition" for o in dropped)
     assert any("一签了之" in o.central_norm.text for o in dropped)
+    # The headline tells the drafter's departing measures from the prohibitions left out.
+    first = render(result, "table").splitlines()[0]
+    assert "departs 2 (1 local measure, 1 central prohibition left out)" in first
     # Provisions the local rule does not touch are "not covered", not "departed from".
     assert not any(o.provision.key == "provision/20" for o in result.omissions)
 
