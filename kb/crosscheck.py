@@ -640,7 +640,10 @@ def _place(numbered: list[Segment], start: int, end: int) -> str | None:
             return m.group(0)
     above = _smallest_around([s for s in numbered if s is not entry], entry.start, entry.end)
     prefix = _place([above], above.start, above.end) if above is not None else None
-    return f"{prefix or ''}{entry.number}."
+    own = (
+        f"{entry.number}." if entry.number and entry.number[0].isdigit() else f"（{entry.number}）"
+    )
+    return f"{prefix or ''}{own}"
 
 
 def _smallest_around(segments: list[Segment], start: int, end: int) -> Segment | None:

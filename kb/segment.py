@@ -337,14 +337,31 @@ def _is_provision(norm: Normalised, block: Block) -> bool:
 
 
 def _provision_groups(norm: Normalised, blocks: list[Block]) -> list[list[Block]]:
-    """Each provision with the paragraphs that follow it; `blocks` open with a provision."""
+    """Each provision with the paragraphs that follow it; `blocks` open with a provision. In a
+    rule drafted by articles, （一） after 第二条 is an item of the article, not a provision."""
     groups: list[list[Block]] = []
+    articles = False
     for block in blocks:
-        if _is_provision(norm, block):
+        m = PROVISION_MARKER.match(_block_text(norm, block)) if block.kind == "provision" else None
+        if m is not None and not (articles and m.group(1) and groups):
+            articles = articles or m.group(2) is not None
             groups.append([block])
         elif groups:
             groups[-1].append(block)
     return groups
+
+
+def _entry_marker(norm: Normalised, block: Block) -> tuple[str | None, int] | None:
+    """A list entry's number and where its words start: 1. … (an item block), or （一） … (a
+    provision block inside an article); None for other blocks."""
+    text = _block_text(norm, block)
+    if block.kind == "item":
+        m = ITEM_NUMBER.match(text)
+    elif block.kind == "provision":
+        m = PROVISION_MARKER.match(text)
+    else:
+        return None
+    return (m.group(1), block.start + m.end()) if m is not None else None
 
 
 def _provision(builder: _Builder, group: list[Block]) -> Segment:
@@ -372,15 +389,12 @@ def _provision(builder: _Builder, group: list[Block]) -> Segment:
     paragraphs = items = 0
     for k, block in enumerate(group, start=1):
         start = body_start if k == 1 else block.start
-        listed = (
-            ITEM_NUMBER.match(builder.text, block.start, block.end)
-            if k > 1 and block.kind == "item"
-            else None
-        )
-        if listed is not None:  # 1. … under a provision: an entry of it, its number apart
+        entry = _entry_marker(norm, block) if k > 1 else None
+        if entry is not None:  # 1. … or （一） under a provision: an entry, its number apart
             items += 1
+            number, words_start = entry
             child = builder.make(
-                "item", f"{path}/item/{items}", listed.end(), block.end, number=listed.group(1)
+                "item", f"{path}/item/{items}", words_start, block.end, number=number
             )
         else:
             paragraphs += 1

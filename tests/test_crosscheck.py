@@ -409,6 +409,17 @@ def test_a_list_entry_is_placed_under_its_provision(tmp_path: Path) -> None:
     ]
 
 
+def test_an_articles_items_are_placed_under_it(tmp_path: Path) -> None:
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某市办法\n\n第二条 党委应当履行下列职责：\n（一）每年听取纪委关于“一把手”监督情况的汇报；\n"
+        "（二）定期与下级“一把手”开展谈话。\n",
+        encoding="utf-8",
+    )
+    places = [a.local.place for a in crosscheck(str(path)).alignments]
+    assert places == ["第二条", "第二条（一）", "第二条（二）"]
+
+
 def test_terminal_table_columns_line_up_in_display_columns(
     departing: tuple[Path, object],
 ) -> None:

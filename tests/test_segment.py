@@ -200,6 +200,8 @@ def test_segment_a_drafters_numbered_rule_keeps_every_entry(
     for entry, line in zip(entries, lines, strict=True):
         assert line.endswith(entry.text) and entry.text[0] not in "0123456789-*"
         assert entry.find("sentence")
+    iris = [s.iri for s in tree.walk()]
+    assert len(iris) == len(set(iris))
     for seg in tree.walk():
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
 
@@ -278,3 +280,30 @@ def test_segment_numbered_entries_under_a_provision_are_its_items(tmp_path: Path
     assert provision.children[1].iri.endswith("/provision/1/item/1")
     for seg in provision.walk():
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
+def test_segment_an_articles_enumeration_is_its_items(tmp_path: Path) -> None:
+    """（一） after 第二条 is an item of the article (a 项), not a provision of its own: no
+    second provision/1, and the article's subject reaches its items."""
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某市办法\n\n第一条 为加强监督，制定本办法。\n第二条 党委应当履行下列职责：\n"
+        "（一）每年听取纪委关于“一把手”监督情况的汇报；\n（二）定期与下级“一把手”开展谈话。\n"
+        "第三条 纪委书记应当报告。\n",
+        encoding="utf-8",
+    )
+    doc = load_text_document(path)
+    tree = segment_document(doc)
+    assert [p.number for p in tree.find("provision")] == ["一", "二", "三"]
+    items = tree.find("item")
+    assert [(i.number, i.text) for i in items] == [
+        ("一", "每年听取纪委关于“一把手”监督情况的汇报；"),
+        ("二", "定期与下级“一把手”开展谈话。"),
+    ]
+    iris = [s.iri for s in tree.walk()]
+    assert len(iris) == len(set(iris))
+    from kb.extract import extract_norms
+
+    norms = extract_norms(doc, tree)
+    on_items = [n for n in norms if any(i.start <= n.start < i.end for i in items)]
+    assert [[b.text for b in n.bearers] for n in on_items] == [["党委"], ["党委"]]
