@@ -612,7 +612,7 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     units = []
     for norm in norms:
         unit = Unit.from_norm(norm)
-        unit.place = _place(numbered, norm.start, norm.end)
+        unit.place = _place(numbered, norm.start, norm.end, doc.normalised.text)
         context = []
         sentence = _smallest_around(sentences, norm.start, norm.end)
         if sentence is not None:
@@ -628,9 +628,10 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     return units
 
 
-def _place(numbered: list[Segment], start: int, end: int) -> str | None:
+def _place(numbered: list[Segment], start: int, end: int, text: str) -> str | None:
     """Where `[start, end)` stands, as its document numbers it: 第三条, （二）, 一、, and a list
-    entry under its provision, （一）1. (entries restart under each provision)."""
+    entry under its provision, （一）1. or 第二条（一） (entries restart under each provision).
+    `text` is the document's clean text, where a list entry's number stands before its words."""
     entry = _smallest_around(numbered, start, end)
     if entry is None:
         return None
@@ -638,11 +639,10 @@ def _place(numbered: list[Segment], start: int, end: int) -> str | None:
         m = marker.match(entry.text)
         if m is not None:
             return m.group(0)
+    line_start = text.rfind("\n", 0, entry.clean_start) + 1
+    own = text[line_start : entry.clean_start].strip() or f"{entry.number}."
     above = _smallest_around([s for s in numbered if s is not entry], entry.start, entry.end)
-    prefix = _place([above], above.start, above.end) if above is not None else None
-    own = (
-        f"{entry.number}." if entry.number and entry.number[0].isdigit() else f"（{entry.number}）"
-    )
+    prefix = _place([above], above.start, above.end, text) if above is not None else None
     return f"{prefix or ''}{own}"
 
 

@@ -28,9 +28,12 @@ PART_MARKER = re.compile(r"^(?:([一二三四五六七八九十]{1,3})、|第([�
 PROVISION_MARKER = re.compile(
     r"^(?:[（(]([一二三四五六七八九十]{1,4})[）)]|第([一二三四五六七八九十百零〇]{1,6})条(?![件款例]))"
 )
-# The marker of a list entry — a number (1. … 2、…) or a bullet (- …, • …) — with the spaces
-# after it; the number, if any, is group 1.
-ITEM_NUMBER = re.compile(r"(?:([0-9０-９]{1,3})[.．、)）](?![0-9０-９])|[-*+•])[ \u00a0\u3000]*")
+# The marker of a list entry — a number (1. … 2、… （1）… ①…) or a bullet (- …, • …) — with
+# the spaces after it; see `entry_number` for its number.
+ITEM_NUMBER = re.compile(
+    r"(?:([0-9０-９]{1,3})[.．、)）](?![0-9０-９])|[（(]([0-9０-９]{1,3})[）)]|([①-⑳])|[-*+•])"
+    r"[ \u00a0\u3000]*"
+)
 DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 
 
@@ -48,6 +51,13 @@ def chinese_number(text: str) -> int:
         return DIGITS[text]
     tens, _, ones = text.partition("十")
     return (DIGITS[tens] if tens else 1) * 10 + (DIGITS[ones] if ones else 0)
+
+
+def entry_number(m: re.Match[str]) -> str | None:
+    """The number of an ITEM_NUMBER match (1, （1）, ① → "1"); None for a bullet."""
+    if m.group(3):
+        return str(ord(m.group(3)) - ord("①") + 1)
+    return m.group(1) or m.group(2)
 
 
 def provision_number(m: re.Match[str]) -> str:
@@ -356,12 +366,12 @@ def _entry_marker(norm: Normalised, block: Block) -> tuple[str | None, int] | No
     provision block inside an article); None for other blocks."""
     text = _block_text(norm, block)
     if block.kind == "item":
-        m = ITEM_NUMBER.match(text)
-    elif block.kind == "provision":
+        listed = ITEM_NUMBER.match(text)
+        return (entry_number(listed), block.start + listed.end()) if listed else None
+    if block.kind == "provision":
         m = PROVISION_MARKER.match(text)
-    else:
-        return None
-    return (m.group(1), block.start + m.end()) if m is not None else None
+        return (m.group(1), block.start + m.end()) if m else None
+    return None
 
 
 def _provision(builder: _Builder, group: list[Block]) -> Segment:
@@ -441,10 +451,9 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
         n = number(kind)
         start, numeral = block.start, None
         listed = ITEM_NUMBER.match(builder.text, block.start, block.end) if kind == "item" else None
-        if (
-            listed is not None
-        ):  # 1. …, - …: the entry's number or bullet is kept apart from its words
-            start, numeral = listed.end(), listed.group(1)
+        if listed is not None:
+            # 1. …, （1）…, ① …, - …: the entry's number or bullet is kept apart from its words
+            start, numeral = listed.end(), entry_number(listed)
         seg = builder.make(kind, f"{kind}/{n}", start, block.end, number=numeral)
         if seg is None:
             return None

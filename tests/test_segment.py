@@ -184,6 +184,8 @@ def test_segment_numbered_lines_without_body_are_entries_with_sentences(tmp_path
         (["（一）党委每年听取一次汇报。", "（二）纪委书记应当报告。"], "provision", ["一", "二"]),
         (["1. 党委每年听取一次汇报。", "2、纪委书记应当报告。"], "item", ["1", "2"]),
         (["- 党委每年听取一次汇报。", "* 纪委书记应当报告。"], "item", [None, None]),
+        (["（1）党委每年听取一次汇报。", "（2）纪委书记应当报告。"], "item", ["1", "2"]),
+        (["①党委每年听取一次汇报。", "②纪委书记应当报告。"], "item", ["1", "2"]),
     ],
 )
 def test_segment_a_drafters_numbered_rule_keeps_every_entry(
@@ -198,7 +200,9 @@ def test_segment_a_drafters_numbered_rule_keeps_every_entry(
     entries = [c for c in tree.children if c.kind == kind]
     assert [e.number for e in entries] == numbers
     for entry, line in zip(entries, lines, strict=True):
-        assert line.endswith(entry.text) and entry.text[0] not in "0123456789-*"
+        assert line.endswith(entry.text)
+        if kind == "item":  # an item's number or bullet stays out of its text
+            assert entry.text[0] not in "0123456789-*（①②"
         assert entry.find("sentence")
     iris = [s.iri for s in tree.walk()]
     assert len(iris) == len(set(iris))
