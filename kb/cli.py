@@ -16,7 +16,7 @@ import click
 
 from kb.cli_ontology import ontology
 from kb.core import KnowledgeBase
-from kb.corpus import load_corpus, open_document
+from kb.corpus import LEVELS, load_corpus, open_document
 from kb.errors import KBError
 from kb.query import QueryResult, named_queries, shorten, to_delimited, to_json, to_table
 from kb.resources import REPO_DIR
@@ -489,20 +489,69 @@ def push_command(kb_path: str, endpoint: str, graph: str | None, update_url: str
 )
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Write the report to a file instead of standard output.")  # fmt: skip
+@click.option(
+    "--add-to-corpus",
+    "add_id",
+    metavar="ID",
+    default=None,
+    help="Also add the file to the corpus under this id (as a rule implementing --against), so "
+    "the next build extracts it and stores its cross-check. Needs --issuer, --date, --level.",
+)
+@click.option("--title", default=None, help="With --add-to-corpus: the rule's title "
+              "(default: the file's first line).")  # fmt: skip
+@click.option("--issuer", default=None, help="With --add-to-corpus: who issued the rule.")
+@click.option("--date", default=None, help="With --add-to-corpus: when, e.g. 2021-06 or 2021.")
+@click.option("--level", type=click.Choice(list(LEVELS)), default=None,
+              help="With --add-to-corpus: the issuer's level.")  # fmt: skip
 @CORPUS_OPTION
 def crosscheck_command(
-    local: str, against: str, fmt: str, output: str | None, corpus_root: str | None
+    local: str,
+    against: str,
+    fmt: str,
+    output: str | None,
+    add_id: str | None,
+    title: str | None,
+    issuer: str | None,
+    date: str | None,
+    level: str | None,
+    corpus_root: str | None,
 ) -> None:
     """Cross-check LOCAL (a corpus id, or a .txt / .md / .docx file) against the central 意见.
 
     Every local norm gets a verdict (implements, refines, extends, departs) with both quotes and
-    their spans; every central provision is covered, partly covered or not covered.
+    their spans; every central provision is covered, partly covered or not covered. A file
+    joins the corpus only when asked, with --add-to-corpus.
     """
+    from kb.corpus import add_document, check_new_document, load_text_document
     from kb.crosscheck import crosscheck, render
 
+    if add_id is None and any(v is not None for v in (title, issuer, date, level)):
+        raise KBError("--title, --issuer, --date and --level describe a file being added: "
+                      "give --add-to-corpus ID too")  # fmt: skip
+    if add_id is not None:
+        missing = [f"--{n}" for n, v in (("issuer", issuer), ("date", date), ("level", level))
+                   if v is None]  # fmt: skip
+        if missing:
+            raise KBError(f"--add-to-corpus needs {', '.join(missing)} to describe the rule")
+        assert issuer is not None and date is not None and level is not None
+        if not Path(local).is_file():
+            raise KBError(f"{local}: --add-to-corpus adds a file; this is not one")
+        check_new_document(add_id, level=level, relates_to=against, corpus_root=corpus_root)
     report = render(crosscheck(local, against=against, corpus_root=corpus_root), fmt)
     if output is None:
         click.echo(report)
     else:
         Path(output).write_text(report + "\n", encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
+    if add_id is not None:
+        assert issuer is not None and date is not None and level is not None
+        if title is None:
+            lines = load_text_document(Path(local)).clean_text.splitlines()
+            title = next((line.strip() for line in lines if line.strip()), Path(local).stem)
+        meta = add_document(Path(local), add_id, title=title, issuer=issuer, date=date,
+                            level=level, relates_to=against, corpus_root=corpus_root)  # fmt: skip
+        click.echo(
+            f"added {meta.id} to the corpus ({meta.metadata_path}); run `policykb build` to "
+            "store its norms and cross-check in the knowledge base",
+            err=True,
+        )

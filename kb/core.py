@@ -119,6 +119,16 @@ class KnowledgeBase:
             )
         except SyntaxError as exc:
             raise parse_error(exc) from None
+        except RuntimeError as exc:
+            if "SELECT projection" not in str(exc):
+                raise
+            # pyoxigraph binds only variables the query returns.
+            missing = sorted(f"?{k}" for k in bindings if f"?{k}" in str(exc))
+            raise KBError(
+                f"query(): {', '.join(missing) or 'a bound variable'} is not among the variables "
+                "the SELECT returns; a value can only be bound to a returned variable: add it to "
+                "the SELECT clause (or use SELECT *)"
+            ) from None
         if not isinstance(result, ox.QuerySolutions):
             raise KBError("query(): only SELECT queries return rows; use construct() for graphs")
         names = [v.value for v in result.variables]

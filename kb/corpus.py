@@ -7,7 +7,10 @@ at all when it is known only through a report that describes it (`known_through`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import re
+import tempfile
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -383,6 +386,100 @@ def text_document(
     if lines_are_paragraphs:
         layout = Layout(wrap_gap=1, line_width=layout.line_width, wrapped=False)
     return Document(meta, path, text, 0, len(text), layout)
+
+
+DOCUMENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,80}")
+
+
+def _toml_string(value: str) -> str:
+    """A TOML basic string holding `value` exactly."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def check_new_document(
+    doc_id: str,
+    *,
+    level: str,
+    relates_to: str = "zhongyang-2021-yijian",
+    corpus_root: Path | str | None = None,
+) -> Path:
+    """Whether a document can be added under `doc_id` (before any work is done); the corpus
+    folder if so.
+
+    :raises CorpusError: a bad id or level, an id already used, an unknown `relates_to`.
+    """
+    root = Path(corpus_root) if corpus_root is not None else DEFAULT_CORPUS
+    corpus = load_corpus(root)
+    if not DOCUMENT_ID.fullmatch(doc_id):
+        raise CorpusError(
+            f"{doc_id!r}: not a document id; use lower-case letters, digits and hyphens, "
+            "e.g. hengyang-2021-shishi-banfa"
+        )
+    if doc_id in corpus.metas or (root / f"{doc_id}.txt").exists():
+        raise CorpusError(f"{doc_id}: the corpus has this id already; choose another")
+    if relates_to not in corpus.metas:
+        raise CorpusError(f"{relates_to}: no such corpus document to relate the rule to")
+    if level not in LEVELS:
+        raise CorpusError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
+    return root
+
+
+def add_document(
+    source: Path | str,
+    doc_id: str,
+    *,
+    title: str,
+    issuer: str,
+    date: str,
+    level: str,
+    relates_to: str = "zhongyang-2021-yijian",
+    corpus_root: Path | str | None = None,
+) -> DocumentMeta:
+    """Add a drafter's rule to the corpus: its text as `ID.txt` (a .txt or .md byte for byte,
+    a .docx as the text read from it, so spans slice the corpus file) and `ID.toml` saying it
+    implements `relates_to`. The next `policykb build` extracts it and cross-checks it. Nothing
+    is written unless both files are valid; an existing id is never overwritten.
+
+    :raises CorpusError: a bad id or field, an id already used, or an unreadable file.
+    """
+    root = check_new_document(doc_id, level=level, relates_to=relates_to, corpus_root=corpus_root)
+    for name, value in (("title", title), ("issuer", issuer), ("date", date)):
+        if not value.strip():
+            raise CorpusError(f"{name} must not be empty")
+    source = Path(source)
+    document = load_text_document(source, doc_id=doc_id)  # reads and checks the file
+    data = (
+        source.read_bytes()
+        if source.suffix.lower() != ".docx"
+        else document.file_text.encode("utf-8")
+    )
+    fields = {
+        "id": doc_id,
+        "title": title,
+        "issuer": issuer,
+        "date": date,
+        "level": level,
+        "kind": "regulation",
+        "source_publication": f"added from {source.name}",
+        "source_file": f"{doc_id}.txt",
+        "text_form": "full text",
+        "relation": "implements",
+        "relates_to": relates_to,
+    }
+    toml = "".join(f"{k} = {_toml_string(v)}\n" for k, v in fields.items())
+    staging = Path(tempfile.mkdtemp(prefix=f".adding-{doc_id}-", dir=root))
+    try:
+        (staging / f"{doc_id}.txt").write_bytes(data)
+        (staging / f"{doc_id}.toml").write_text(toml, encoding="utf-8")
+        meta = parse_metadata(staging / f"{doc_id}.toml")
+        (staging / f"{doc_id}.txt").replace(root / f"{doc_id}.txt")
+        (staging / f"{doc_id}.toml").replace(root / f"{doc_id}.toml")
+    finally:
+        for leftover in staging.iterdir():
+            leftover.unlink()
+        staging.rmdir()
+    return dataclasses.replace(meta, metadata_path=root / f"{doc_id}.toml")
 
 
 def open_document(ref: str, *, corpus_root: Path | str | None = None) -> Document:

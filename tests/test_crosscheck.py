@@ -21,6 +21,7 @@ from kb.crosscheck import (
     crosscheck,
     evaluate_alignment,
     held_out_verdicts,
+    local_rules,
     parameters,
     read_local,
     related,
@@ -538,3 +539,100 @@ def test_render_held_out_totals_over_the_documents() -> None:
         and "novel_words_refines=4" in lines[0]
     )
     assert lines[-1].startswith("held-out verdict accuracy") and lines[-1].endswith("0.500  (4/8)")
+
+
+# ---------------------------------------------------------------- joining the corpus when asked
+
+
+@pytest.fixture()
+def corpus_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from kb.corpus import DEFAULT_CORPUS
+
+    target = tmp_path / "corpus"
+    shutil.copytree(DEFAULT_CORPUS, target)
+    return target
+
+
+def _add(local: Path, corpus: Path, *extra: str) -> object:
+    return CliRunner().invoke(
+        main,
+        ["crosscheck", str(local), "--corpus", str(corpus), "--format", "json", *extra],
+    )
+
+
+def test_a_file_joins_the_corpus_only_when_asked(corpus_copy: Path, tmp_path: Path) -> None:
+    local = tmp_path / "办法.txt"
+    local.write_text(DEPARTING_RULE, encoding="utf-8")
+    before = sorted(p.name for p in corpus_copy.iterdir())
+    assert _add(local, corpus_copy).exit_code == 0
+    assert (
+        sorted(p.name for p in corpus_copy.iterdir()) == before
+    )  # a plain cross-check adds nothing
+
+    args = ["--add-to-corpus", "moushi-2024-banfa", "--issuer", "某市纪委", "--date", "2024"]
+    result = _add(local, corpus_copy, *args, "--level", "municipal")
+    assert result.exit_code == 0, result.output
+    assert "added moushi-2024-banfa" in result.output
+    assert (corpus_copy / "moushi-2024-banfa.txt").read_bytes() == local.read_bytes()
+    corpus = load_corpus(corpus_copy)
+    meta = corpus.metas["moushi-2024-banfa"]
+    assert (meta.title, meta.kind, meta.relation, meta.relates_to) == (
+        "关于加强对一把手监督的若干规定",
+        "regulation",
+        "implements",
+        "zhongyang-2021-yijian",
+    )
+    assert "moushi-2024-banfa" in local_rules(corpus)
+    doc = corpus.get("moushi-2024-banfa")
+    for seg in segment_document(doc).walk():
+        assert doc.normalise_span(seg.start, seg.end) == seg.text
+
+    # The next build extracts it and stores its cross-check, queryable like the others.
+    from kb.core import KnowledgeBase
+
+    kb, _ = KnowledgeBase.build(tmp_path / "kb", corpus_root=corpus_copy, progress=False)
+    stored = kb.ask("alignments", rule="pkd:doc/moushi-2024-banfa").values()
+    expected = crosscheck("moushi-2024-banfa", corpus_root=str(corpus_copy))
+    assert len(stored) == len(expected.alignments) + len(expected.omissions) > 0
+    raw = (corpus_copy / "moushi-2024-banfa.txt").read_text(encoding="utf-8")
+    assert all(raw[int(r["start"]) : int(r["end"])] == r["localQuote"] for r in stored)
+
+
+def test_a_word_file_joins_as_its_text(corpus_copy: Path, tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_heading("某市办法", level=1)
+    document.add_paragraph("第一条 纪委书记发现同级党委主要负责人存在问题的，可以向上级纪委报告。")
+    local = tmp_path / "办法.docx"
+    document.save(str(local))
+    args = ["--add-to-corpus", "moushi-2024-word", "--issuer", "某市纪委", "--date", "2024-05"]
+    result = _add(local, corpus_copy, *args, "--level", "county", "--title", "某市办法（草案）")
+    assert result.exit_code == 0, result.output
+    assert (corpus_copy / "moushi-2024-word.txt").read_text(encoding="utf-8") == read_docx(local)
+    assert load_corpus(corpus_copy).metas["moushi-2024-word"].title == "某市办法（草案）"
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--add-to-corpus", "Bad_Id", "--issuer", "x", "--date", "2024", "--level", "county"],
+         "not a document id"),
+        (["--add-to-corpus", "zhongyang-2021-yijian", "--issuer", "x", "--date", "2024",
+          "--level", "county"], "has this id already"),
+        (["--add-to-corpus", "moushi-2024-banfa", "--issuer", "x"], "needs --date, --level"),
+        (["--issuer", "x"], "give --add-to-corpus ID too"),
+    ],
+)  # fmt: skip
+def test_adding_to_the_corpus_refuses_bad_requests_and_writes_nothing(
+    corpus_copy: Path, tmp_path: Path, args: list[str], says: str
+) -> None:
+    local = tmp_path / "办法.txt"
+    local.write_text(DEPARTING_RULE, encoding="utf-8")
+    before = sorted(p.name for p in corpus_copy.iterdir())
+    result = _add(local, corpus_copy, *args)
+    assert result.exit_code == 2 and says in result.output
+    assert "verdict" not in result.output  # refused before any work
+    assert sorted(p.name for p in corpus_copy.iterdir()) == before

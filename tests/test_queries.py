@@ -226,6 +226,10 @@ def test_queries_errors_are_clear(kb: KnowledgeBase) -> None:
         kb.ask("no_such_query")
     with pytest.raises(KBError, match="has no parameter"):
         kb.ask("prohibitions", actor="pk:TopLeader")
+    # A value bound to a variable the SELECT does not return: what to do, not a RuntimeError.
+    with pytest.raises(KBError, match=r"\?who is not among the variables the SELECT returns"):
+        kb.query("SELECT ?n WHERE { ?n pk:bearer ?who }", who="pk:TopLeader")
+    assert len(kb.query("SELECT ?n ?who WHERE { ?n pk:bearer ?who }", who="pk:TopLeader")) > 0
 
 
 def test_queries_cli_formats_and_exit_codes(built_kb) -> None:  # type: ignore[no-untyped-def]

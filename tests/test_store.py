@@ -161,3 +161,15 @@ def test_store_api_opened_in_memory_answers_as_on_disk(built_kb) -> None:  # typ
     name = "who_reports_problems_of_top_leader"
     rows = sorted(map(repr, in_memory.ask(name).rows))  # ties in ORDER BY come in either order
     assert rows and rows == sorted(map(repr, on_disk.ask(name).rows))
+
+
+def test_the_readme_python_example_runs_as_written(built_kb, capsys) -> None:  # type: ignore[no-untyped-def]
+    """The README's API example — `from kb import KnowledgeBase` and the typed lookups — runs
+    unchanged but for the folder, and finds （八）: a team member may report the 一把手's problems."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("```python\nfrom kb import KnowledgeBase")
+    code = readme[start + len("```python\n") : readme.index("```", start + 10)]
+    _kb, _report, path = built_kb
+    exec(compile(code.replace('"kb-data"', repr(str(path))), "README.md", "exec"), {})
+    printed = capsys.readouterr().out.splitlines()
+    assert any(line.startswith("八 ") and "直接向上级党组" in line for line in printed)
