@@ -956,9 +956,10 @@ class NormExtractor:
         provision = scope.iri if scope.kind == "provision" else None
         sentences = _sentences(scope)
         state.sentences = len(sentences)
-        if len(sentences) > 1 and (scope.kind == "item" or scope.heading):
-            # The heading sentence sums up the provision or item that follows it; an article
-            # (第一条) has none, and a provision or item of one sentence is its own content.
+        if len(sentences) > 1 and ((scope.kind == "item" and not regulation) or scope.heading):
+            # The heading sentence sums up the provision, or the report's ★ item, that follows
+            # it; an article (第一条) or a rule's numbered entry has none, and a provision or item
+            # of one sentence is its own content.
             sentences = sentences[1:]
         elif scope.kind == "part" and not sentences:
             sentences = [scope]  # a numbered rule of one sentence: its text is the rule
