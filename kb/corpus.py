@@ -468,7 +468,10 @@ def add_document(
         "relates_to": relates_to,
     }
     toml = "".join(f"{k} = {_toml_string(v)}\n" for k, v in fields.items())
-    staging = Path(tempfile.mkdtemp(prefix=f".adding-{doc_id}-", dir=root))
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".adding-{doc_id}-", dir=root))
+    except OSError as exc:
+        raise CorpusError(f"{root}: cannot write the corpus folder ({exc.strerror})") from None
     try:
         (staging / f"{doc_id}.txt").write_bytes(data)
         (staging / f"{doc_id}.toml").write_text(toml, encoding="utf-8")
