@@ -63,3 +63,17 @@ def serving(kb_path: Path | str, *options: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def rule_file(folder: Path, text: str, name: str = "rule.txt") -> Path:
+    """A drafter's rule written for a test, as a UTF-8 file."""
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# A provision with numbered entries under it, as a county's 实施意见 writes them.
+LIST_ENTRIES_RULE = (
+    "某县实施意见\n\n一、加强监督\n\n（一）强化谈话监督。县委书记每年与乡镇党委书记谈话。\n"
+    "1. 谈话应当有记录。\n2. 发现问题的，应当及时提醒。\n"
+)

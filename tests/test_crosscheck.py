@@ -32,6 +32,8 @@ from kb.errors import KBError
 from kb.resources import RULES_DIR
 from kb.segment import segment_document
 
+from .conftest import LIST_ENTRIES_RULE, rule_file
+
 GOLD = Path(__file__).parent / "gold"
 
 # A local rule written for this test: rule 二 turns the central 应当 of （十四） (纪委书记 reports
@@ -396,12 +398,7 @@ def test_a_rule_numbered_any_way_is_cross_checked_alike(tmp_path: Path, numberin
 
 
 def test_a_list_entry_is_placed_under_its_provision(tmp_path: Path) -> None:
-    path = tmp_path / "rule.txt"
-    path.write_text(
-        "某县实施意见\n\n一、加强监督\n\n（一）强化谈话监督。县委书记每年与乡镇党委书记谈话。\n"
-        "1. 谈话应当有记录。\n2. 发现问题的，应当及时提醒。\n",
-        encoding="utf-8",
-    )
+    path = rule_file(tmp_path, LIST_ENTRIES_RULE)
     result = crosscheck(str(path))
     assert [(a.local.place, a.local.text) for a in result.alignments] == [
         ("（一）", "县委书记每年与乡镇党委书记谈话"),
@@ -411,11 +408,10 @@ def test_a_list_entry_is_placed_under_its_provision(tmp_path: Path) -> None:
 
 
 def test_an_articles_items_are_placed_under_it(tmp_path: Path) -> None:
-    path = tmp_path / "rule.txt"
-    path.write_text(
+    path = rule_file(
+        tmp_path,
         "某市办法\n\n第二条 党委应当履行下列职责：\n（一）每年听取纪委关于“一把手”监督情况的汇报；\n"
         "（二）定期与下级“一把手”开展谈话。\n",
-        encoding="utf-8",
     )
     places = [a.local.place for a in crosscheck(str(path)).alignments]
     assert places == ["第二条", "第二条（一）", "第二条（二）"]

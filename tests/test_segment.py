@@ -9,6 +9,8 @@ import pytest
 from kb.corpus import Corpus, load_text_document
 from kb.segment import Segment, segment_document, split_units
 
+from .conftest import LIST_ENTRIES_RULE, rule_file
+
 DOC_IDS = [
     "zhongyang-2021-yijian",
     "renmin-2021-yijian-jiedu",
@@ -231,11 +233,10 @@ def test_typed_file_title_says_nothing_of_wrapping(tmp_path: Path) -> None:
 
 
 def test_segment_chapters_hold_their_articles(tmp_path: Path) -> None:
-    path = tmp_path / "rule.txt"
-    path.write_text(
+    path = rule_file(
+        tmp_path,
         "某市办法\n\n第一章 总则\n第一条 为加强监督，制定本办法。\n第二条 本办法适用于各级党组织。\n"
         "第二章 监督措施\n第三条 纪委书记应当报告。\n",
-        encoding="utf-8",
     )
     doc = load_text_document(path)
     tree = segment_document(doc)
@@ -268,12 +269,7 @@ def test_segment_markdown_headings_end_their_line(tmp_path: Path) -> None:
 
 
 def test_segment_numbered_entries_under_a_provision_are_its_items(tmp_path: Path) -> None:
-    path = tmp_path / "rule.txt"
-    path.write_text(
-        "某县实施意见\n\n一、加强监督\n\n（一）强化谈话监督。县委书记每年与乡镇党委书记谈话。\n"
-        "1. 谈话应当有记录。\n2. 发现问题的，应当及时提醒。\n",
-        encoding="utf-8",
-    )
+    path = rule_file(tmp_path, LIST_ENTRIES_RULE)
     doc = load_text_document(path)
     [provision] = segment_document(doc).find("provision")
     assert [(c.kind, c.number, c.text) for c in provision.children] == [
@@ -289,12 +285,11 @@ def test_segment_numbered_entries_under_a_provision_are_its_items(tmp_path: Path
 def test_segment_an_articles_enumeration_is_its_items(tmp_path: Path) -> None:
     """（一） after 第二条 is an item of the article (a 项), not a provision of its own: no
     second provision/1, and the article's subject reaches its items."""
-    path = tmp_path / "rule.txt"
-    path.write_text(
+    path = rule_file(
+        tmp_path,
         "某市办法\n\n第一条 为加强监督，制定本办法。\n第二条 党委应当履行下列职责：\n"
         "（一）每年听取纪委关于“一把手”监督情况的汇报；\n（二）定期与下级“一把手”开展谈话。\n"
         "第三条 纪委书记应当报告。\n",
-        encoding="utf-8",
     )
     doc = load_text_document(path)
     tree = segment_document(doc)
