@@ -522,7 +522,7 @@ def crosscheck_command(
     their spans; every central provision is covered, partly covered or not covered. A file
     joins the corpus only when asked, with --add-to-corpus.
     """
-    from kb.corpus import add_document, check_new_document, load_text_document
+    from kb.corpus import add_document, check_new_document
     from kb.crosscheck import crosscheck, render
 
     if add_id is None and any(v is not None for v in (title, issuer, date, level)):
@@ -545,9 +545,6 @@ def crosscheck_command(
         click.echo(f"wrote {output}", err=True)
     if add_id is not None:
         assert issuer is not None and date is not None and level is not None
-        if title is None:
-            lines = load_text_document(Path(local)).clean_text.splitlines()
-            title = next((line.strip() for line in lines if line.strip()), Path(local).stem)
         meta = add_document(Path(local), add_id, title=title, issuer=issuer, date=date,
                             level=level, relates_to=against, corpus_root=corpus_root)  # fmt: skip
         click.echo(

@@ -429,7 +429,7 @@ def add_document(
     source: Path | str,
     doc_id: str,
     *,
-    title: str,
+    title: str | None = None,
     issuer: str,
     date: str,
     level: str,
@@ -438,17 +438,21 @@ def add_document(
 ) -> DocumentMeta:
     """Add a drafter's rule to the corpus: its text as `ID.txt` (a .txt or .md byte for byte,
     a .docx as the text read from it, so spans slice the corpus file) and `ID.toml` saying it
-    implements `relates_to`. The next `policykb build` extracts it and cross-checks it. Nothing
-    is written unless both files are valid; an existing id is never overwritten.
+    implements `relates_to`. The next `policykb build` extracts it and cross-checks it. The title
+    defaults to the text's first line. Nothing is written unless both files are valid; an
+    existing id is never overwritten.
 
     :raises CorpusError: a bad id or field, an id already used, or an unreadable file.
     """
     root = check_new_document(doc_id, level=level, relates_to=relates_to, corpus_root=corpus_root)
+    source = Path(source)
+    document = load_text_document(source, doc_id=doc_id)  # reads and checks the file
+    if title is None:
+        lines = (line.strip() for line in document.clean_text.splitlines())
+        title = next((line for line in lines if line), source.stem)
     for name, value in (("title", title), ("issuer", issuer), ("date", date)):
         if not value.strip():
             raise CorpusError(f"{name} must not be empty")
-    source = Path(source)
-    document = load_text_document(source, doc_id=doc_id)  # reads and checks the file
     data = (
         source.read_bytes()
         if source.suffix.lower() != ".docx"

@@ -450,10 +450,10 @@ def _segment_article(builder: _Builder, root: Segment, blocks: list[Block]) -> N
             kind = "heading"
         n = number(kind)
         start, numeral = block.start, None
-        listed = ITEM_NUMBER.match(builder.text, block.start, block.end) if kind == "item" else None
-        if listed is not None:
+        entry = _entry_marker(builder.norm, block) if block.kind == "item" else None
+        if entry is not None:
             # 1. …, （1）…, ① …, - …: the entry's number or bullet is kept apart from its words
-            start, numeral = listed.end(), entry_number(listed)
+            numeral, start = entry
         seg = builder.make(kind, f"{kind}/{n}", start, block.end, number=numeral)
         if seg is None:
             return None
