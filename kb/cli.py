@@ -35,6 +35,21 @@ class _Group(click.Group):
             sys.exit(2)
 
 
+def _check_output(output: str) -> None:
+    """Refuse, before any work, an output file whose folder is missing or is not a folder."""
+    folder = Path(output).parent
+    if not folder.is_dir():
+        raise KBError(f"{output}: there is no folder {folder}; create it or write elsewhere")
+
+
+def _write_output(output: str, data: bytes) -> None:
+    """Write a report or an export, with one line on what went wrong (no traceback)."""
+    try:
+        Path(output).write_bytes(data)
+    except OSError as exc:
+        raise KBError(f"{output}: cannot be written ({exc.strerror}); write elsewhere") from None
+
+
 @click.group(cls=_Group)
 @click.version_option(package_name="policykb")
 def main() -> None:
@@ -389,11 +404,13 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
     """Export the knowledge base: N-Quads (all graphs), Turtle or JSON-LD (their union)."""
     from kb.core import export
 
+    if output != "-":
+        _check_output(output)
     data = export(KnowledgeBase.open(kb_path), fmt)
     if output == "-":
         click.echo(data.decode("utf-8"), nl=False)
     else:
-        Path(output).write_bytes(data)
+        _write_output(output, data)
 
 
 @main.command("serve")
@@ -525,6 +542,8 @@ def crosscheck_command(
     from kb.corpus import add_document, check_new_document
     from kb.crosscheck import crosscheck, render
 
+    if output is not None:
+        _check_output(output)
     if add_id is None and any(v is not None for v in (title, issuer, date, level)):
         raise KBError("--title, --issuer, --date and --level describe a file being added: "
                       "give --add-to-corpus ID too")  # fmt: skip
@@ -536,12 +555,14 @@ def crosscheck_command(
         assert issuer is not None and date is not None and level is not None
         if not Path(local).is_file():
             raise KBError(f"{local}: --add-to-corpus adds a file; this is not one")
-        check_new_document(add_id, level=level, relates_to=against, corpus_root=corpus_root)
+        check_new_document(
+            add_id, level=level, date=date, relates_to=against, corpus_root=corpus_root
+        )
     report = render(crosscheck(local, against=against, corpus_root=corpus_root), fmt)
     if output is None:
         click.echo(report)
     else:
-        Path(output).write_text(report + "\n", encoding="utf-8")
+        _write_output(output, (report + "\n").encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     if add_id is not None:
         assert issuer is not None and date is not None and level is not None

@@ -63,6 +63,24 @@ def _field_error(path: Path, name: str, what: str) -> MetadataError:
     return MetadataError(f"{path}: field '{name}' {what}")
 
 
+DATE_FORMS = (("%Y-%m-%d", r"\d{4}-\d{2}-\d{2}"), ("%Y-%m", r"\d{4}-\d{2}"), ("%Y", r"\d{4}"))
+
+
+def is_date(value: str) -> bool:
+    """A year, year-month or full date that exists (2021, 2021-06, 2021-06-02): what the
+    knowledge base types as xsd:gYear, xsd:gYearMonth or xsd:date."""
+    from datetime import datetime
+
+    for form, shape in DATE_FORMS:
+        if re.fullmatch(shape, value):
+            try:
+                datetime.strptime(value, form)
+            except ValueError:
+                return False
+            return True
+    return False
+
+
 def parse_metadata(path: Path) -> DocumentMeta:
     """Read and validate one metadata file; every problem is one line naming the field.
 
@@ -93,6 +111,12 @@ def parse_metadata(path: Path) -> DocumentMeta:
             raise _field_error(
                 path, name, f"must be one of {', '.join(allowed)} (got {data[name]!r})"
             )
+    if not is_date(data["date"]):
+        raise _field_error(
+            path,
+            "date",
+            f"must be a year, year-month or date such as 2021-06-02 (got {data['date']!r})",
+        )
     if data["id"] != path.stem:
         raise _field_error(
             path, "id", f"must equal the file name {path.stem!r} (got {data['id']!r})"
@@ -177,7 +201,7 @@ def read_text_file(path: Path) -> str:
     if _looks_binary(data):
         raise CorpusError(f"{path}: looks like a binary file, not text; give a UTF-8 .txt file")
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         hint = ""
         try:
@@ -189,6 +213,11 @@ def read_text_file(path: Path) -> str:
             f"{path}: is not UTF-8{hint}: byte {exc.start} cannot be decoded; convert it, e.g. "
             f"iconv -f GB18030 -t UTF-8 {path.name} > {path.stem}.utf8.txt"
         ) from None
+    if not text.lstrip("\ufeff").strip():  # a byte-order mark, full-width spaces, blank lines
+        raise CorpusError(
+            f"{path}: the file holds only blank space; give a UTF-8 text file with the document's text"
+        )
+    return text
 
 
 @dataclass
@@ -401,13 +430,14 @@ def check_new_document(
     doc_id: str,
     *,
     level: str,
+    date: str | None = None,
     relates_to: str = "zhongyang-2021-yijian",
     corpus_root: Path | str | None = None,
 ) -> Path:
     """Whether a document can be added under `doc_id` (before any work is done); the corpus
     folder if so.
 
-    :raises CorpusError: a bad id or level, an id already used, an unknown `relates_to`.
+    :raises CorpusError: a bad id, level or date, an id already used, an unknown `relates_to`.
     """
     root = Path(corpus_root) if corpus_root is not None else DEFAULT_CORPUS
     corpus = load_corpus(root)
@@ -422,6 +452,10 @@ def check_new_document(
         raise CorpusError(f"{relates_to}: no such corpus document to relate the rule to")
     if level not in LEVELS:
         raise CorpusError(f"level must be one of {', '.join(LEVELS)} (got {level!r})")
+    if date is not None and not is_date(date):
+        raise CorpusError(
+            f"date must be a year, year-month or date such as 2021-06-02 (got {date!r})"
+        )
     return root
 
 
@@ -444,7 +478,9 @@ def add_document(
 
     :raises CorpusError: a bad id or field, an id already used, or an unreadable file.
     """
-    root = check_new_document(doc_id, level=level, relates_to=relates_to, corpus_root=corpus_root)
+    root = check_new_document(
+        doc_id, level=level, date=date, relates_to=relates_to, corpus_root=corpus_root
+    )
     source = Path(source)
     document = load_text_document(source, doc_id=doc_id)  # reads and checks the file
     if title is None:

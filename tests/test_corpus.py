@@ -126,6 +126,8 @@ source_file = "x.txt"
         (lambda s: s.replace('kind = "regulation"', 'kind = "law"'), "kind"),
         (lambda s: s.replace('id = "x"', 'id = "y"'), "id"),
         (lambda s: s.replace('date = "2021"', "date = 2021"), "date"),
+        (lambda s: s.replace('date = "2021"', 'date = "去年"'), "date"),
+        (lambda s: s.replace('date = "2021"', 'date = "2021-02-30"'), "date"),
         (lambda s: s + 'colour = "red"\n', "colour"),
         (lambda s: s + "raw_range = [5, 2]\n", "raw_range"),
         (lambda s: s.replace('source_file = "x.txt"\n', ""), "source_file"),

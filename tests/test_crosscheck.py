@@ -242,6 +242,8 @@ def test_docx_paragraphs_stay_paragraphs(tmp_path: Path) -> None:
         ("rule.pdf", b"%PDF-1.4", "unsupported file type '.pdf'"),
         ("rule.docx", b"not a zip file", "is not a readable .docx"),
         ("rule.txt", b"", "the file is empty"),
+        ("rule.txt", "\ufeff".encode(), "holds only blank space"),
+        ("rule.txt", "\n\u3000\u3000\r\n".encode(), "holds only blank space"),
         ("rule.txt", "规定".encode("gbk"), "is not UTF-8"),
     ],
 )
@@ -251,6 +253,17 @@ def test_bad_local_files_get_one_line(tmp_path: Path, name: str, content: bytes,
     result = CliRunner().invoke(main, ["crosscheck", str(path)])
     assert result.exit_code == 2
     assert says in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
+
+
+def test_a_report_into_a_missing_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    local = tmp_path / "办法.txt"
+    local.write_text(DEPARTING_RULE, encoding="utf-8")
+    target = tmp_path / "no-such-folder" / "report.html"
+    result = CliRunner().invoke(
+        main, ["crosscheck", str(local), "--format", "html", "-o", str(target)]
+    )
+    assert result.exit_code == 2 and "there is no folder" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
 
 
@@ -619,6 +632,10 @@ def test_a_word_file_joins_as_its_text(corpus_copy: Path, tmp_path: Path) -> Non
         (["--add-to-corpus", "zhongyang-2021-yijian", "--issuer", "x", "--date", "2024",
           "--level", "county"], "has this id already"),
         (["--add-to-corpus", "moushi-2024-banfa", "--issuer", "x"], "needs --date, --level"),
+        (["--add-to-corpus", "moushi-2024-banfa", "--issuer", "x", "--date", "去年",
+          "--level", "county"], "date must be a year, year-month or date"),
+        (["--add-to-corpus", "moushi-2024-banfa", "--issuer", "x", "--date", "2024-13",
+          "--level", "county"], "date must be a year, year-month or date"),
         (["--issuer", "x"], "give --add-to-corpus ID too"),
     ],
 )  # fmt: skip
