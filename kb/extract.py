@@ -1013,6 +1013,8 @@ class NormExtractor:
             return norms  # 严格X，推动Y从A向B转变。: a heading announcing measures, not one
         if state.reported and first_sentence and _is_slogan(an, clauses, state.sentences):
             return norms  # the slogan a report paragraph opens with (细化措施重日常。)
+        if _enacts_the_rule(an):
+            return norms  # 为…，制定本办法。: the rule's purpose and basis, not its duties
         if text.count("越") >= 2 or any(
             m[2] == "S007" and an.text[m[0] : m[1]] == "只有" for m in an.marks_of("NON_ACTION")
         ):
@@ -1101,7 +1103,7 @@ class NormExtractor:
             condition = condition or pending or chain_condition
             written_before = pending_bearers if (condition is None or condition is pending) else ()
             pending, pending_bearers = None, ()
-            if clause.modal is None and _about_the_rule_itself(an, c_start, end):
+            if _about_the_rule_itself(an, c_start, end, clause.modal):
                 continue
             if clause.modal is not None:
                 modal = clause.modal
@@ -1467,14 +1469,32 @@ def _quoted_term(an: _Sentence, start: int, end: int) -> bool:
     return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
 
 
-def _about_the_rule_itself(an: _Sentence, start: int, end: int) -> bool:
+def _about_the_rule_itself(an: _Sentence, start: int, end: int, modal: str | None) -> bool:
     """本办法适用于…, 本办法自印发之日起施行, 本办法所称…, 制定本办法: the rule speaks of its
-    scope, force, terms or enactment; no one is bound. 抓好本意见的贯彻落实 is a duty."""
+    scope, force, terms or enactment; no one is bound. 抓好本意见的贯彻落实 is a duty. With a
+    modal, only what is done to the rule itself (本办法由市纪委负责解释) is about it; and a modal-less
+    clause repealing a named rule (原《…办法》同时废止) binds no one either."""
+    lifecycle = an.marks_in("RULE_LIFECYCLE", start, end)
     for m_start, _end, _id, _label in an.marks_in("SELF_REFERENCE", start, end):
         before = an.text[start:m_start].strip(" ，,")
-        if not before or before.endswith("制定"):
+        if modal is None and (not before or before.endswith("制定")):
             return True
+        if not before and lifecycle:
+            return True
+    if modal is None:
+        for m_start, _end, _id, _label in lifecycle:
+            if an.text[start:m_start].rstrip(" 同时即行予以").endswith("》"):
+                return True
     return False
+
+
+def _enacts_the_rule(an: _Sentence) -> bool:
+    """为…，根据…，结合实际，制定本办法。: a sentence that enacts the rule states its purpose and
+    basis; none of its clauses is a duty (强化对“一把手”的监督 there is why the rule exists)."""
+    return any(
+        an.text[an.start : m_start].rstrip(" ").endswith("制定")
+        for m_start, _end, _id, _label in an.marks_in("SELF_REFERENCE", an.start, an.end)
+    )
 
 
 def _starts_with(an: _Sentence, label: str, pos: int) -> bool:
