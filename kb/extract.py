@@ -1272,18 +1272,23 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             clause.modal, modal_pos = "PROHIBITION", (modal_pos[0] - 1, modal_pos[1])
     # A modal that ends the clause is no modal (要求, 重要 are separate tokens; 是否要 …), and
     # neither is one inside an object after the verb (调整细化年度必须完成的任务).
-    if (
-        modal_pos is not None
-        and (
-            modal_pos[1] >= end
-            or any(
-                an.ent_covering(m[0]) is None  # not inside a name (巡察组)
-                and "的" not in an.text[m[1] : modal_pos[0]]  # inside a 的-phrase (发现…的可…)
-                for m in an.marks_in("IMPERATIVE", start, modal_pos[0])
+    if modal_pos is not None:
+        openers = [
+            m
+            for m in an.marks_in("IMPERATIVE", start, modal_pos[0])
+            if an.ent_covering(m[0]) is None  # not inside a name (巡察组)
+            and "的" not in an.text[m[1] : modal_pos[0]]  # inside a 的-phrase (发现…的可…)
+        ]
+        if modal_pos[1] >= end:
+            clause.modal, modal_pos = None, None
+        elif openers:
+            # After a preposition (对…, 把…) the modal still says how binding the clause is
+            # (对下级“一把手”可以开展谈话 permits), though the clause reads as one action.
+            prepositions = {m[0] for m in an.marks_in("TARGET_PREP", start, end) if m[2] == "P002"}
+            own = an.text[modal_pos[0] : modal_pos[1]] != "负责" and all(
+                m[0] in prepositions for m in openers
             )
-        )
-    ):
-        clause.modal, modal_pos = None, None
+            clause.modal, modal_pos = (clause.modal if own else None), None
 
     # Condition frame.
     cond = _condition_frame(an, start, end, modal_pos)
