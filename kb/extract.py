@@ -1191,6 +1191,10 @@ class NormExtractor:
                 else (clause.condition[0] if clause.condition else clause.quote_start or c_start)
             )
             q_start = min(q_start, a_start)
+            if clause.modal_start is not None:
+                # 决不允许领导班子成员…: the bearer follows the marker, which the quote keeps
+                # (without it a prohibition would read as a permission).
+                q_start = min(q_start, clause.modal_start)
             if quote_from is not None:
                 q_start, quote_from = min(q_start, quote_from), None
             quote, qs, qe = cite(q_start, a_end)
@@ -1248,6 +1252,7 @@ class _Clause:
     verb_at: int = 0
     required: bool = False  # 要求X…: what follows is required of X
     quote_start: int | None = None  # where the quote starts when an introduction is left out
+    modal_start: int | None = None  # the deontic marker: a quote never starts after it
     ends_scope: bool = False
 
 
@@ -1290,6 +1295,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             )
             clause.modal, modal_pos = (clause.modal if own else None), None
 
+    clause.modal_start = modal_pos[0] if modal_pos else None
     # Condition frame.
     cond = _condition_frame(an, start, end, modal_pos)
     head_end = modal_pos[0] if modal_pos else end
