@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from kb.errors import CorpusError, DocumentNotFoundError, MetadataError
 from kb.normalise import Layout, Normalised, infer_layout, normalise, slice_prefix
@@ -373,6 +374,7 @@ def read_docx(path: Path) -> str:
     try:
         import docx
         from docx.opc.exceptions import PackageNotFoundError
+        from docx.table import Table
     except ImportError:  # pragma: no cover - python-docx is a dependency
         raise CorpusError("reading .docx needs python-docx: pip install python-docx") from None
     if not path.exists():
@@ -383,14 +385,46 @@ def read_docx(path: Path) -> str:
         raise CorpusError(
             f"{path}: is not a readable .docx file ({exc}); save it again from Word"
         ) from None
-    lines = [p.text for p in document.paragraphs]
-    for table in document.tables:
-        for row in table.rows:
-            lines.extend(cell.text for cell in row.cells)
+    lines: list[str] = []
+    for block in document.iter_inner_content():  # paragraphs and tables, in reading order
+        if isinstance(block, Table):
+            lines.extend(_table_lines(block))
+        else:
+            lines.append(block.text)
     text = "\n".join(line for line in lines if line.strip())
     if not text.strip():
         raise CorpusError(f"{path}: the document has no text; give a .docx with the rule's text")
     return text
+
+
+TABLE_CELL_SEPARATOR = "｜"
+_SENTENCE_MARKS = re.compile(r"[。；！？，：]|应当|必须|不得|可以")
+
+
+def _table_lines(table: Any) -> list[str]:
+    """A Word table as text: a row per line, its cells joined by ｜, a merged cell once (Word
+    repeats it in every grid column it spans), so a row's duty keeps its unit and frequency
+    (纪委应当…通报…｜区纪委｜每半年). A first row of labels only (监督事项｜责任单位｜频次) names the
+    columns and is left out: it states no rule, and each label would read as a bare duty."""
+    rows: list[list[str]] = []
+    for row in table.rows:
+        cells: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            text = " ".join(cell.text.split())
+            if text:
+                cells.append(text)
+        rows.append(cells)
+    if (
+        len(rows) > 1
+        and rows[0]
+        and all(len(c) <= 10 and not _SENTENCE_MARKS.search(c) for c in rows[0])
+    ):
+        rows = rows[1:]
+    return [TABLE_CELL_SEPARATOR.join(cells) for cells in rows if cells]
 
 
 def text_document(

@@ -217,6 +217,40 @@ def test_docx_cross_checked_end_to_end(tmp_path: Path) -> None:
     assert any("一签了之" in o["central"]["quote"] for o in data["omissions"])
 
 
+def test_docx_tables_are_read_in_place_a_row_a_line(tmp_path: Path) -> None:
+    """A table between two articles is read there, not after the last one; a row is one line
+    (its duty keeps its unit and frequency), a merged cell is read once, and a header row of
+    column labels is no measure."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("第一条 纪委书记应当每年向同级党委报告履职情况。")
+    table = document.add_table(rows=3, cols=3)
+    for cell, text in zip(table.rows[0].cells, ["监督事项", "责任单位", "频次"], strict=True):
+        cell.text = text
+    for cell, text in zip(
+        table.rows[1].cells, ["纪委应当通报廉洁自律情况", "区纪委", "每半年"], strict=True
+    ):
+        cell.text = text
+    merged = table.rows[2].cells[0].merge(table.rows[2].cells[1])
+    merged.text = "组织部门应当督促检查民主生活会"
+    table.rows[2].cells[2].text = "每年"
+    document.add_paragraph("第二条 党委应当听取汇报。")
+    path = tmp_path / "办法.docx"
+    document.save(str(path))
+    assert read_docx(path).splitlines() == [
+        "第一条 纪委书记应当每年向同级党委报告履职情况。",
+        "纪委应当通报廉洁自律情况｜区纪委｜每半年",
+        "组织部门应当督促检查民主生活会｜每年",
+        "第二条 党委应当听取汇报。",
+    ]
+    result = crosscheck(str(path))
+    quotes = [(a.local.place, a.local.text) for a in result.alignments if a.local]
+    assert ("第一条", "纪委应当通报廉洁自律情况｜区纪委｜每半年") in quotes
+    assert sum("督促检查民主生活会" in q for _, q in quotes) == 1
+    assert not any(q.startswith("监督事项") for _, q in quotes)
+
+
 def test_docx_paragraphs_stay_paragraphs(tmp_path: Path) -> None:
     """Word's paragraphs are the drafter's: lines of similar length ending in 。 are not taken
     for one paragraph wrapped across lines, as in a PDF extraction."""
