@@ -389,6 +389,9 @@ class Alignment:
                 out["place"] = unit.place
             if doc is not None:
                 out["source"] = doc.source_path.name
+                # The quote is the clean text; `exact` is what [start, end) slices from the file,
+                # line breaks and spacing included, as the knowledge base's oa:exact is.
+                out["exact"] = doc.file_text[unit.start : unit.end]
             return out
 
         return {

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from kb.cli import main
 from kb.corpus import load_corpus, read_docx
 from kb.crosscheck import (
+    CENTRAL_ID,
     VERDICTS,
     annotator_agreement,
     concepts_in,
@@ -215,6 +216,26 @@ def test_docx_cross_checked_end_to_end(tmp_path: Path) -> None:
     for a in data["alignments"]:
         assert text[a["local"]["start"] : a["local"]["end"]] == a["local"]["quote"]
     assert any("一签了之" in o["central"]["quote"] for o in data["omissions"])
+
+
+def test_json_gives_the_exact_file_text_of_every_quote(tmp_path: Path) -> None:
+    """A quote is clean text; `exact` is what its offsets slice from the file, line breaks and
+    spaces included, for every local and central quote (a drafter's wrapped lines, 15 日内)."""
+    path = tmp_path / "办法.txt"
+    path.write_bytes(
+        "某县办法\r\n\r\n第一条　纪检机关、组织部门应当每季度对信访举报情况开展一次\r\n"
+        "分析研判，会后 15 日内形成整改清单。\r\n第二条　领导班子成员可以交换意见。\r\n".encode()
+    )
+    data = json.loads(render(crosscheck(str(path)), "json"))
+    raw = path.read_bytes().decode("utf-8")
+    central = load_corpus().get(CENTRAL_ID).file_text
+    quotes = [a["local"] for a in data["alignments"]]
+    quotes += [a["central"] for a in data["alignments"] + data["omissions"] if a["central"]]
+    assert any("\r\n" in q["exact"] for q in quotes)
+    for q in quotes:
+        source = raw if q["source"] == path.name else central
+        assert source[q["start"] : q["end"]] == q["exact"]
+        assert "".join(q["exact"].split()) == "".join(q["quote"].split())
 
 
 def test_docx_tables_are_read_in_place_a_row_a_line(tmp_path: Path) -> None:
