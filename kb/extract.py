@@ -1051,7 +1051,18 @@ class NormExtractor:
                 end -= 1
             if end <= c_start:
                 continue
+            entry = INLINE_ENTRY.match(an.text, c_start, end)
+            if entry is not None and an.char(c_start - 1) in ("：", "；"):
+                c_start = entry.end()  # （一）… after 应当：: the entry's words, not its number
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
+            if clause.lead_in is not None:
+                # 纪检机关应当：（一）…；（二）…: the subject and modal are the entries', which
+                # follow in this sentence; the lead-in states nothing of its own.
+                modal = clause.lead_in
+                if clause.bearers:
+                    sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
+                    state.bearers = sentence_bearers
+                continue
             if clause.condition is not None:
                 cs, ce = clause.condition
                 grade = next((g.concept for g in an.ents_in(("GRADE",), cs, ce)), None)
@@ -1253,6 +1264,7 @@ class _Clause:
     required: bool = False  # 要求X…: what follows is required of X
     quote_start: int | None = None  # where the quote starts when an introduction is left out
     modal_start: int | None = None  # the deontic marker: a quote never starts after it
+    lead_in: str | None = None  # 纪检机关应当：（一）…；（二）…: the modal the entries share
     ends_scope: bool = False
 
 
@@ -1285,6 +1297,8 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             and "的" not in an.text[m[1] : modal_pos[0]]  # inside a 的-phrase (发现…的可…)
         ]
         if modal_pos[1] >= end:
+            if an.char(end) == "：":
+                clause.lead_in = clause.modal
             clause.modal, modal_pos = None, None
         elif openers:
             # After a preposition (对…, 把…) the modal still says how binding the clause is
@@ -1478,6 +1492,10 @@ def _quoted_term(an: _Sentence, start: int, end: int) -> bool:
         return False
     closing = text.find("”", end, an.end)
     return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
+
+
+# A list entry's number inside a sentence (应当：（一）…；（二）…).
+INLINE_ENTRY = re.compile(r"[（(](?:[一二三四五六七八九十]{1,3}|[0-9]{1,2})[）)]\s*|[①-⑳]\s*")
 
 
 def _about_the_rule_itself(an: _Sentence, start: int, end: int, modal: str | None) -> bool:
