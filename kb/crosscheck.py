@@ -638,14 +638,21 @@ def _place(numbered: list[Segment], start: int, end: int, text: str) -> str | No
     entry = _smallest_around(numbered, start, end)
     if entry is None:
         return None
-    for marker in (PROVISION_MARKER, PART_MARKER):
-        m = marker.match(entry.text)
-        if m is not None:
-            return m.group(0)
+    others = [s for s in numbered if s is not entry]
+    above = _smallest_around(others, entry.start, entry.end)
+    part = PART_MARKER.match(entry.text)
+    if part is not None:
+        return part.group(0)
+    provision = PROVISION_MARKER.match(entry.text)
+    if provision is not None:
+        if provision.group(0).startswith("第") or above is None:
+            return provision.group(0)  # articles are numbered through the whole rule
+        # （一） restarts under each 一、: 一、（一） and 三、（一） are different provisions.
+        outer = PART_MARKER.match(above.text)
+        return (outer.group(0) if outer and outer.group(1) else "") + provision.group(0)
     line_start = text.rfind("\n", 0, entry.clean_start) + 1
     own = text[line_start : entry.clean_start].strip() or f"{entry.number}."
-    above = _smallest_around([s for s in numbered if s is not entry], entry.start, entry.end)
-    prefix = _place([above], above.start, above.end, text) if above is not None else None
+    prefix = _place(others, above.start, above.end, text) if above is not None else None
     return f"{prefix or ''}{own}"
 
 

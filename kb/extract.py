@@ -956,10 +956,17 @@ class NormExtractor:
         provision = scope.iri if scope.kind == "provision" else None
         sentences = _sentences(scope)
         state.sentences = len(sentences)
-        if len(sentences) > 1 and ((scope.kind == "item" and not regulation) or scope.heading):
+        opening = next((c for c in scope.children if c.kind == "paragraph"), None)
+        alone = opening is not None and len(_sentences(opening)) == 1 and scope.kind == "provision"
+        if (
+            len(sentences) > 1
+            and ((scope.kind == "item" and not regulation) or scope.heading)
+            and not alone
+        ):
             # The heading sentence sums up the provision, or the report's ★ item, that follows
             # it; an article (第一条) or a rule's numbered entry has none, and a provision or item
-            # of one sentence is its own content.
+            # of one sentence is its own content — as is a provision's only sentence before its
+            # list (（一）巡察组应当把“一把手”作为监督重点。 1．…).
             sentences = sentences[1:]
         elif scope.kind == "part" and not sentences:
             sentences = [scope]  # a numbered rule of one sentence: its text is the rule
@@ -1202,6 +1209,13 @@ class NormExtractor:
                 else (clause.condition[0] if clause.condition else clause.quote_start or c_start)
             )
             q_start = min(q_start, a_start)
+            if QUOTE_LEAD.fullmatch(an.text, c_start, q_start):
+                q_start = (
+                    c_start  # 各级党委…, “一把手”要…: the subject's qualifier and opening mark
+                )
+                mark = an.text[q_start]
+                if mark in QUOTE_PAIRS and QUOTE_PAIRS[mark] not in an.text[q_start + 1 : a_end]:
+                    q_start += 1  # an opening mark whose quotation runs past the norm
             if clause.modal_start is not None:
                 # 决不允许领导班子成员…: the bearer follows the marker, which the quote keeps
                 # (without it a prohibition would read as a permission).
@@ -1494,6 +1508,12 @@ def _quoted_term(an: _Sentence, start: int, end: int) -> bool:
     return closing >= 0 and closing - opening <= QUOTED_TERM_MAX and "“" not in text[end:closing]
 
 
+# What may stand before a clause's subject and belongs to it in a quote: an opening quotation
+# mark, and the qualifiers of level and place (各级党委, 市纪委监委, 上级“一把手”).
+QUOTE_LEAD = re.compile(
+    r"[“\"‘]?(?:各级|各|全省|全市|全区|全县|省|市|区|县|镇|乡|上级|同级|下级|本级)*[“\"‘]?"
+)
+QUOTE_PAIRS = {"“": "”", "‘": "’", '"': '"'}
 # A list entry's number inside a sentence (应当：（一）…；（二）…).
 INLINE_ENTRY = re.compile(r"[（(](?:[一二三四五六七八九十]{1,3}|[0-9]{1,2})[）)]\s*|[①-⑳]\s*")
 

@@ -306,6 +306,16 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
         else:
             leading.append(block)
     root.children.extend(_provision(builder, group) for group in _provision_groups(norm, leading))
+    # Where （一） restarts under each part (一、…（一）…二、…（一）…), a provision's IRI names its
+    # part, or two provisions would share one; numbered through (the 意见), it does not.
+    numbers: list[str] = []
+    for _head, _m, members in parts:
+        for block in members:
+            if _is_provision(norm, block):
+                marker = PROVISION_MARKER.match(_block_text(norm, block))
+                assert marker is not None
+                numbers.append(provision_number(marker))
+    restarts = len(numbers) != len(set(numbers))
     for head, m, members in parts:
         ordinal = chinese_number(provision_number(m))
         end = members[-1].end if members else head.end
@@ -336,7 +346,8 @@ def _segment_regulation(builder: _Builder, root: Segment, blocks: list[Block]) -
             if body is not None:
                 builder.sentences(body, f"part/{ordinal}", [0])
                 part.children.append(body)
-        part.children.extend(_provision(builder, group) for group in groups)
+        prefix = f"part/{ordinal}/" if restarts else ""
+        part.children.extend(_provision(builder, group, prefix) for group in groups)
         root.children.append(part)
 
 
@@ -374,13 +385,13 @@ def _entry_marker(norm: Normalised, block: Block) -> tuple[str | None, int] | No
     return None
 
 
-def _provision(builder: _Builder, group: list[Block]) -> Segment:
+def _provision(builder: _Builder, group: list[Block], prefix: str = "") -> Segment:
     norm = builder.norm
     first = _block_text(norm, group[0])
     m = PROVISION_MARKER.match(first)
     assert m is not None
     ordinal = chinese_number(provision_number(m))
-    path = f"provision/{ordinal}"
+    path = f"{prefix}provision/{ordinal}"
     body_start = group[0].start + m.end()
     sentences = split_units(norm.text, body_start, group[0].end, SENTENCE_END)
     # （一）'s first sentence is its heading; an article (第一条) has none.

@@ -469,10 +469,21 @@ def test_a_list_entry_is_placed_under_its_provision(tmp_path: Path) -> None:
     path = rule_file(tmp_path, LIST_ENTRIES_RULE)
     result = crosscheck(str(path))
     assert [(a.local.place, a.local.text) for a in result.alignments] == [
-        ("（一）", "县委书记每年与乡镇党委书记谈话"),
-        ("（一）1.", "谈话应当有记录"),
-        ("（一）2.", "应当及时提醒"),
+        ("一、（一）", "县委书记每年与乡镇党委书记谈话"),
+        ("一、（一）1.", "谈话应当有记录"),
+        ("一、（一）2.", "应当及时提醒"),
     ]
+
+
+def test_places_tell_apart_provisions_numbered_afresh_under_each_part(tmp_path: Path) -> None:
+    """（一） restarts under each 一、, so a place names its part: 一、（一） is not 二、（一）."""
+    path = rule_file(
+        tmp_path,
+        "某县方案\n\n一、日常监督\n\n（一）纪委书记应当每年向同级党委报告履职情况。\n"
+        "二、巡察监督\n\n（一）巡察组应当把“一把手”作为监督重点。\n1．巡察报告应当单列“一把手”情况。\n",
+    )
+    places = [a.local.place for a in crosscheck(str(path)).alignments]
+    assert places == ["一、（一）", "二、（一）", "二、（一）1．"]
 
 
 def test_an_articles_items_are_placed_under_it(tmp_path: Path) -> None:
@@ -528,7 +539,7 @@ def test_every_numbered_measure_of_a_drafters_list_is_aligned(tmp_path: Path) ->
         assert inside, f"measure {number} was not aligned"
         assert all(raw[a.local.start : a.local.end] == a.local.text for a in inside)
     bearers = {a.local.text: a.local.bearers for a in result.alignments}
-    assert bearers["纪委书记应当每半年与各乡镇党委书记进行一次谈话提醒"] == (
+    assert bearers["县纪委书记应当每半年与各乡镇党委书记进行一次谈话提醒"] == (
         "DisciplineCommissionSecretary",
     )
 
