@@ -23,6 +23,7 @@ from kb.query import (
     get_named_query,
     named_queries,
     parse_error,
+    refuse_unsafe,
     to_term,
 )
 from kb.store import BuildReport, build, current_store_path, open_store
@@ -107,6 +108,7 @@ class KnowledgeBase:
 
         :raises QuerySyntaxError: with the parser's line and column.
         """
+        refuse_unsafe(sparql)
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): to_term(v) for k, v in bindings.items() if v is not None
         }
@@ -130,13 +132,17 @@ class KnowledgeBase:
                 "the SELECT clause (or use SELECT *)"
             ) from None
         if not isinstance(result, ox.QuerySolutions):
-            raise KBError("query(): only SELECT queries return rows; use construct() for graphs")
+            raise KBError(
+                "query(): only SELECT queries return rows; use raw_query() for ASK, CONSTRUCT "
+                "and DESCRIBE"
+            )
         names = [v.value for v in result.variables]
         rows = [{n: solution[n] for n in names} for solution in result]
         return QueryResult(names, rows)
 
     def raw_query(self, sparql: str) -> Any:
         """Any query form (SELECT, ASK, CONSTRUCT, DESCRIBE) as pyoxigraph returns it."""
+        refuse_unsafe(sparql)
         try:
             return self.store.query(sparql, prefixes=PREFIX_MAP, use_default_graph_as_union=True)
         except SyntaxError as exc:

@@ -43,6 +43,41 @@ class ParameterError(KBError):
     """A parameter value that cannot be used (an IRI with spaces, an unknown parameter …)."""
 
 
+class RefusedQueryError(KBError):
+    """A query the knowledge base will not run: an update, or a federated SERVICE call."""
+
+
+# What a keyword scan must skip: comments, string literals, IRIs; then a keyword is a whole
+# word that is no variable (?drop), prefixed name (ex:drop) or prefix (drop:x).
+_SKIPPED = re.compile(
+    r'#[^\n]*|"""[\s\S]*?"""|\'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>'
+)
+_UPDATE = re.compile(
+    r"(?<![\w:?$])(INSERT|DELETE|LOAD|CLEAR|DROP|CREATE|ADD|MOVE|COPY)(?![\w:])", re.IGNORECASE
+)
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:])", re.IGNORECASE)
+
+
+def refuse_unsafe(sparql: str) -> None:
+    """Refuse, before it runs, what a read-only knowledge base must not do: an update, or a
+    SERVICE call that would make the server send requests to any address a client names.
+
+    :raises RefusedQueryError: saying which, and what to do instead.
+    """
+    bare = _SKIPPED.sub(" ", sparql)
+    update = _UPDATE.search(bare)
+    if update is not None:
+        raise RefusedQueryError(
+            f"updates are refused ({update.group(1).upper()}): the knowledge base is read-only; "
+            "change the corpus or the rules and run `policykb build`"
+        )
+    if _SERVICE.search(bare):
+        raise RefusedQueryError(
+            "SERVICE (a federated query) is refused: queries answer from this knowledge base "
+            "only; query the other endpoint yourself (policykb query --endpoint URL)"
+        )
+
+
 @dataclass(frozen=True)
 class Parameter:
     name: str

@@ -75,6 +75,12 @@ def query_endpoint(url: str, sparql: str, **bindings: Any) -> QueryResult:
     terms = {k: to_term(v) for k, v in bindings.items() if v is not None}
     client = SPARQLWrapper(url)
     client.setQuery(_prefixes() + substitute(sparql, terms))
+    if client.queryType != "SELECT":
+        # Refused before it is sent: an update would change the other store, whatever came back.
+        raise EndpointError(
+            f"only SELECT queries are sent to an endpoint (this one is {client.queryType}); "
+            "policykb never changes another store this way — use push to load one"
+        )
     client.setReturnFormat(JSON)
     client.setMethod(POST)
     client.setTimeout(60)

@@ -31,6 +31,7 @@ from urllib.parse import parse_qs, urlparse
 
 from kb import webapp
 from kb.errors import KBError
+from kb.query import RefusedQueryError, refuse_unsafe
 from kb.store import SERVER_MEMORY_QUADS
 
 MAX_BODY_BYTES = 1_000_000
@@ -114,21 +115,22 @@ def _worker(conn: Connection, kb_path: str, memory_quads: int = 0) -> None:
             if target != opened:
                 store, opened = open_store(target, memory_quads), target
             result = store.query(sparql, prefixes=PREFIX_MAP, use_default_graph_as_union=True)
+            # Results are computed as they are serialised: failures there are the query's too.
+            if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
+                key = wanted if wanted in RESULT_FORMATS else "json"
+                media, name = RESULT_FORMATS[key]
+                body = result.serialize(format=getattr(ox.QueryResultsFormat, name)) or b""
+            else:
+                key = wanted if wanted in GRAPH_FORMATS else "turtle"
+                media, name = GRAPH_FORMATS[key]
+                body = ox.serialize(result, format=getattr(ox.RdfFormat, name)) or b""
         except SyntaxError as exc:
             conn.send((400, "malformed SPARQL query: " + " ".join(str(exc).split()), None, b""))
             continue
         except Exception as exc:  # noqa: BLE001 — every failure becomes one error answer
-            conn.send((500, f"query failed: {exc}", None, b""))
+            conn.send((500, "query failed: " + " ".join(str(exc).split())[:500], None, b""))
             continue
-        if isinstance(result, (ox.QueryBoolean, ox.QuerySolutions)):
-            key = wanted if wanted in RESULT_FORMATS else "json"
-            media, name = RESULT_FORMATS[key]
-            body = result.serialize(format=getattr(ox.QueryResultsFormat, name)) or b""
-            conn.send((200, None, media, body))
-        else:
-            key = wanted if wanted in GRAPH_FORMATS else "turtle"
-            body = ox.serialize(result, format=getattr(ox.RdfFormat, GRAPH_FORMATS[key][1])) or b""
-            conn.send((200, None, GRAPH_FORMATS[key][0], body))
+        conn.send((200, None, media, body))
 
 
 class WorkerPool:
@@ -156,6 +158,10 @@ class WorkerPool:
         """(status, error, content type, body) for one query, from the cache when it can be."""
         from kb.store import current_store_path
 
+        try:
+            refuse_unsafe(sparql)  # an update, or a SERVICE call out to any address
+        except RefusedQueryError as exc:
+            return 403, str(exc), None, b""
         key = (str(current_store_path(self.settings.kb_path)), sparql, wanted)
         cached = self.cache.get(key) if self.settings.cache_bytes else None
         if cached is not None:
@@ -170,12 +176,19 @@ class WorkerPool:
             process, conn = self.idle.get(timeout=self.settings.timeout)
         except queue.Empty:
             return 503, "all query workers are busy; try again", None, b""
-        conn.send((sparql, wanted))
-        if conn.poll(self.settings.timeout):
-            answer = conn.recv()
-            self.idle.put((process, conn))
-            status, error, media, body = answer
-            return int(status), error, media, bytes(body)
+        try:
+            conn.send((sparql, wanted))
+            if conn.poll(self.settings.timeout):
+                answer = conn.recv()
+                self.idle.put((process, conn))
+                status, error, media, body = answer
+                return int(status), error, media, bytes(body)
+        except (EOFError, OSError):
+            # The worker died (it should not): replace it, so the pool keeps its size.
+            process.terminate()
+            process.join(5)
+            self.idle.put(self._start())
+            return 500, "the query worker failed; the query was not answered", None, b""
         process.terminate()
         process.join(5)
         self.idle.put(self._start())
@@ -304,10 +317,28 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
                 return
             self._send(200, "application/json; charset=utf-8", webapp.to_json(data))
 
+        def _content_length(self) -> int | None:
+            """The body's size, or None after answering 400 for a header that is no size."""
+            raw = self.headers.get("Content-Length") or "0"
+            length = int(raw) if raw.strip().isdigit() else -1
+            if length < 0:
+                self.close_connection = True
+                self._error(400, "bad Content-Length header; send the body's size in bytes")
+                return None
+            return length
+
+        def _refuse_method(self) -> None:
+            self.close_connection = True
+            self._error(405, "this endpoint is read-only: use GET or POST with a query")
+
+        do_PUT = do_DELETE = do_PATCH = _refuse_method  # noqa: N815 — http.server naming
+
         def do_POST(self) -> None:  # noqa: N802
             url = urlparse(self.path)
+            length = self._content_length()
+            if length is None:
+                return
             if url.path == "/api/crosscheck":
-                length = int(self.headers.get("Content-Length") or 0)
                 if length > webapp.UPLOAD_LIMIT_BYTES:
                     self.close_connection = True
                     self._error(
@@ -323,7 +354,6 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
             if url.path != "/query":
                 self._error(404, f"no such resource {url.path}; the endpoint is /query")
                 return
-            length = int(self.headers.get("Content-Length") or 0)
             if length > MAX_BODY_BYTES:
                 # Read what was sent (within reason) so the client sees the answer, not a reset.
                 remaining = min(length, DRAIN_LIMIT_BYTES)

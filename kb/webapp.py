@@ -218,6 +218,10 @@ def crosscheck_json(local: str | None, upload: tuple[str, bytes] | None) -> dict
     if upload is None:
         if not local:
             raise ApiError("give ?local=<document id> or upload a .txt, .md or .docx file")
+        # A corpus rule by its id only: a path would read any file the server can see.
+        known = [d["id"] for d in local_documents()]
+        if local not in known:
+            raise ApiError(f"no local rule {local!r}; choose one of: {', '.join(known)}", 404)
         return crosscheck(local).to_dict()
     name, data = upload
     suffix = Path(name).suffix.lower()
@@ -228,7 +232,11 @@ def crosscheck_json(local: str | None, upload: tuple[str, bytes] | None) -> dict
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("upload" + suffix)
         path.write_bytes(data)
-        result = crosscheck(str(path)).to_dict()
+        try:
+            result = crosscheck(str(path)).to_dict()
+        except KBError as exc:  # name the user's file, not the server's temporary copy
+            message = str(exc).replace(str(path), name).replace(path.name, name)
+            raise ApiError(message) from None
     result["local"] = name
     return result
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from kb.cli import main
 from kb.core import KnowledgeBase
 from kb.errors import KBError
-from kb.query import QuerySyntaxError, named_queries, to_term
+from kb.query import QuerySyntaxError, RefusedQueryError, named_queries, to_term
 
 PK = "https://w3id.org/policykb/ontology#"
 
@@ -230,6 +232,41 @@ def test_queries_errors_are_clear(kb: KnowledgeBase) -> None:
     with pytest.raises(KBError, match=r"\?who is not among the variables the SELECT returns"):
         kb.query("SELECT ?n WHERE { ?n pk:bearer ?who }", who="pk:TopLeader")
     assert len(kb.query("SELECT ?n ?who WHERE { ?n pk:bearer ?who }", who="pk:TopLeader")) > 0
+
+
+@pytest.mark.parametrize(
+    ("sparql", "says"),
+    [
+        ("INSERT DATA { <urn:a> <urn:b> <urn:c> }", "updates are refused (INSERT)"),
+        ("DELETE WHERE { ?s ?p ?o }", "updates are refused (DELETE)"),
+        ("LOAD <http://127.0.0.1:9/x.ttl>", "updates are refused (LOAD)"),
+        ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+        ("select * where { service <http://127.0.0.1:9/> { ?s ?p ?o } }", "SERVICE"),
+    ],
+)
+def test_queries_updates_and_service_calls_are_refused(
+    kb: KnowledgeBase, sparql: str, says: str
+) -> None:
+    before = len(kb.store)
+    with pytest.raises(RefusedQueryError, match=re.escape(says)):
+        kb.query(sparql)
+    with pytest.raises(RefusedQueryError):
+        kb.raw_query(sparql)
+    assert len(kb.store) == before
+
+
+@pytest.mark.parametrize(
+    "sparql",
+    [
+        'SELECT ?drop WHERE { ?drop pk:text "INSERT DATA" } # SERVICE in a comment',
+        "PREFIX load: <https://example.org/service/> SELECT * WHERE { ?s load:x ?o }",
+        "SELECT * WHERE { <https://example.org/DELETE> ?p ?o }",
+    ],
+)
+def test_queries_keywords_inside_names_strings_and_iris_are_no_updates(
+    kb: KnowledgeBase, sparql: str
+) -> None:
+    kb.query(sparql)  # runs: no keyword here is an operation
 
 
 def test_queries_cli_formats_and_exit_codes(built_kb) -> None:  # type: ignore[no-untyped-def]

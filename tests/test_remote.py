@@ -113,6 +113,17 @@ def test_remote_bound_values_stay_values(pushed: str) -> None:
     assert len(query_endpoint(f"{pushed}/query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")) == 1
 
 
+@pytest.mark.parametrize(
+    "update", ["DROP ALL", "CLEAR DEFAULT", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"]
+)
+def test_remote_updates_are_never_sent(pushed: str, update: str) -> None:
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    before = query_endpoint(f"{pushed}/query", count).values()
+    result = CliRunner().invoke(main, ["query", "--endpoint", f"{pushed}/update", "-e", update])
+    assert result.exit_code == 2 and "only SELECT queries are sent" in result.output
+    assert query_endpoint(f"{pushed}/query", count).values() == before
+
+
 def test_remote_cli_query_and_push_into_one_graph(built_kb, oxigraph_server: str) -> None:  # type: ignore[no-untyped-def]
     runner = CliRunner()
     graph = "https://example.org/policykb"

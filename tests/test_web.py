@@ -92,6 +92,42 @@ def test_web_updates_are_refused(endpoint: str) -> None:
     )
 
 
+def test_web_service_calls_are_refused_and_the_workers_stay(endpoint: str) -> None:
+    """SERVICE would make the server send requests to any address a client names: refused
+    with 403, every time, and the server goes on answering."""
+    federated = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/x> { ?s ?p ?o } }"
+    for _ in range(4):  # more than the server's workers
+        url = endpoint + "?" + urllib.parse.urlencode({"query": federated})
+        with pytest.raises(urllib.error.HTTPError) as info:
+            urllib.request.urlopen(url, timeout=30)
+        assert info.value.code == 403
+        assert "SERVICE" in json.loads(info.value.read())["error"]
+    answer = _client(endpoint, PREFIX + "ASK { ?n a pk:Norm }").queryAndConvert()
+    assert answer["boolean"] is True  # type: ignore[index]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE"])
+def test_web_other_methods_get_a_json_405(endpoint: str, method: str) -> None:
+    request = urllib.request.Request(endpoint, data=b"x", method=method)
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    assert info.value.code == 405
+    assert json.loads(info.value.read())["status"] == 405
+
+
+def test_web_a_bad_content_length_is_400(endpoint: str) -> None:
+    import http.client
+
+    parsed = urllib.parse.urlparse(endpoint)
+    connection = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=30)
+    connection.putrequest("POST", "/query")
+    connection.putheader("Content-Length", "abc")
+    connection.endheaders()
+    response = connection.getresponse()
+    assert response.status == 400 and "Content-Length" in json.loads(response.read())["error"]
+    connection.close()
+
+
 def test_web_malformed_query_is_400_with_the_parser_message(endpoint: str) -> None:
     with pytest.raises(QueryBadFormed) as info:
         _client(endpoint, "SELECT ?x WHERE { ?x ").query()
@@ -234,7 +270,9 @@ def test_web_results_over_the_cap_are_refused(built_kb) -> None:  # type: ignore
         ("/api/resource", 400, "missing the 'iri' parameter"),
         ("/api/nothing", 404, "no such API call"),
         ("/static/..%2F..%2Fpyproject.toml", 404, "no such file"),
-        ("/api/crosscheck?local=no-such-rule", 400, "no document or file"),
+        ("/api/crosscheck?local=no-such-rule", 404, "no local rule"),
+        ("/api/crosscheck?local=%2Fetc%2Fhostname.txt", 404, "no local rule"),
+        ("/api/crosscheck?local=README.md", 404, "no local rule"),
     ],
 )
 def test_web_api_refuses_bad_input_with_one_message(
