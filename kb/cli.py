@@ -264,6 +264,50 @@ ENDPOINT_OPTION = click.option(
 )
 
 
+TIMEOUT_OPTION = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds the query may run (Ctrl-C stops it sooner).",
+)
+
+
+def _within(seconds: float, call: Callable[[], Any]) -> Any:
+    """Run a query under a time limit. pyoxigraph cannot be interrupted, but it releases the
+    GIL: the query runs in a thread, and past the limit, or at Ctrl-C, the process says so in
+    one line and ends without waiting for it."""
+    import os
+    import threading
+
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as exc:  # noqa: BLE001 — re-raised in the calling thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    try:
+        worker.join(seconds)
+    except KeyboardInterrupt:
+        click.echo("error: interrupted; the query was stopped", err=True)
+        os._exit(130)
+    if worker.is_alive():
+        click.echo(
+            f"error: the query ran past the time limit of {seconds:g} s and was stopped; "
+            "narrow it (fewer joins, a LIMIT) or give a longer --timeout",
+            err=True,
+        )
+        sys.stdout.flush()
+        os._exit(2)
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
 def _local_kb(kb_path: str) -> KnowledgeBase | None:
     """The local knowledge base, for labels, when there is one."""
     try:
@@ -279,6 +323,7 @@ def _local_kb(kb_path: str) -> KnowledgeBase | None:
 @ENDPOINT_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
+@TIMEOUT_OPTION
 def query_command(
     file: str | None,
     expression: str | None,
@@ -286,6 +331,7 @@ def query_command(
     endpoint: str | None,
     fmt: str,
     lang: str,
+    timeout: float,
 ) -> None:
     """Run a SPARQL SELECT query from FILE.rq or -e; the project's prefixes are predeclared."""
     if (file is None) == (expression is None):
@@ -304,10 +350,11 @@ def query_command(
     if endpoint:
         from kb.remote import query_endpoint
 
-        _print_result(_local_kb(kb_path), query_endpoint(endpoint, sparql), fmt, lang)
+        result = _within(timeout, lambda: query_endpoint(endpoint, sparql))
+        _print_result(_local_kb(kb_path), result, fmt, lang)
         return
     kb = KnowledgeBase.open(kb_path)
-    _print_result(kb, kb.query(sparql), fmt, lang)
+    _print_result(kb, _within(timeout, lambda: kb.query(sparql)), fmt, lang)
 
 
 @main.command("ask")
@@ -317,6 +364,7 @@ def query_command(
 @ENDPOINT_OPTION
 @FORMAT_OPTION
 @LANG_OPTION
+@TIMEOUT_OPTION
 def ask_command(
     name: str | None,
     params: tuple[str, ...],
@@ -324,6 +372,7 @@ def ask_command(
     endpoint: str | None,
     fmt: str,
     lang: str,
+    timeout: float,
 ) -> None:
     """Run a named query (queries/NAME.rq); without NAME, list them with their questions."""
     if name is None:
@@ -343,10 +392,11 @@ def ask_command(
     if endpoint:
         from kb.remote import ask_endpoint
 
-        _print_result(_local_kb(kb_path), ask_endpoint(endpoint, name, **values), fmt, lang)
+        result = _within(timeout, lambda: ask_endpoint(endpoint, name, **values))
+        _print_result(_local_kb(kb_path), result, fmt, lang)
         return
     kb = KnowledgeBase.open(kb_path)
-    _print_result(kb, kb.ask(name, **values), fmt, lang)
+    _print_result(kb, _within(timeout, lambda: kb.ask(name, **values)), fmt, lang)
 
 
 @main.command("show")

@@ -269,6 +269,30 @@ def test_queries_keywords_inside_names_strings_and_iris_are_no_updates(
     kb.query(sparql)  # runs: no keyword here is an operation
 
 
+RUNAWAY = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+
+
+def test_queries_cli_stops_a_query_at_its_time_limit_and_at_ctrl_c(built_kb) -> None:  # type: ignore[no-untyped-def]
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    command = [sys.executable, "-m", "kb", "query", "--kb", str(built_kb[2]), "-e", RUNAWAY]
+    started = time.monotonic()
+    done = subprocess.run([*command, "--timeout", "1"], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and time.monotonic() - started < 30
+    assert done.stderr.strip().splitlines() == [
+        "error: the query ran past the time limit of 1 s and was stopped; narrow it (fewer "
+        "joins, a LIMIT) or give a longer --timeout"
+    ]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)  # past start-up (about 1.5 s), into the query
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130
+    assert "interrupted" in (process.stderr.read() if process.stderr else "")
+
+
 def test_queries_cli_formats_and_exit_codes(built_kb) -> None:  # type: ignore[no-untyped-def]
     path = str(built_kb[2])
     runner = CliRunner()
