@@ -6,6 +6,7 @@ failures (`KBError`) become one line on stderr and exit status 2 — never a tra
 
 from __future__ import annotations
 
+import errno
 import json
 import sys
 from collections.abc import Callable
@@ -29,9 +30,17 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> object:
         try:
+            if any("\udc80" <= ch <= "\udcff" for arg in sys.argv[1:] for ch in arg):
+                # Bytes that are not UTF-8 arrive as lone surrogates, which no store accepts.
+                raise KBError("an argument is not valid UTF-8 text; give it in UTF-8")
             return super().invoke(ctx)
         except KBError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT):
+                raise
+            click.echo(f"error: cannot write the output ({exc.strerror})", err=True)
             sys.exit(2)
 
 
@@ -245,7 +254,8 @@ def _print_result(kb: KnowledgeBase | None, result: QueryResult, fmt: str, lang:
 @main.command("build")
 @KB_OPTION
 @CORPUS_OPTION
-@click.option("--jobs", type=int, default=1, show_default=True, help="Worker processes.")
+@click.option("--jobs", type=click.IntRange(1, 32), default=1, show_default=True,
+              help="Worker processes.")  # fmt: skip
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
@@ -468,12 +478,15 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to bind (loopback by default)."
 )
-@click.option("--port", type=int, default=8000, show_default=True, help="Port (0: any free port).")
-@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per query.")
-@click.option("--workers", type=int, default=2, show_default=True, help="Query worker processes.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port (0: any free port).")  # fmt: skip
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=10.0,
+              show_default=True, help="Seconds per query.")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="Query worker processes.")  # fmt: skip
 @click.option(
     "--max-result-bytes",
-    type=int,
+    type=click.IntRange(min=1),
     default=10_000_000,
     show_default=True,
     help="Cap on a result's size.",

@@ -104,6 +104,9 @@ def _row(name: str, score: Score) -> str:
     return f"{name:24s} {score.precision:6.3f} {score.recall:6.3f} {score.f1:6.3f}   ({score.tp}/{score.fp}/{score.fn})"
 
 
+GOLD_FIELDS = ("doc", "quote", "modality")
+
+
 def load_gold(directory: Path | str | None = None) -> list[dict[str, Any]]:
     """Every gold norm of the folder's JSONL files.
 
@@ -117,13 +120,26 @@ def load_gold(directory: Path | str | None = None) -> list[dict[str, Any]]:
         )
     gold = []
     for path in files:
-        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise KBError(f"{path}: is not UTF-8 text; save the annotation as UTF-8") from None
+        for lineno, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
             try:
-                gold.append(json.loads(line))
+                entry = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise KBError(f"{path.name}:{lineno}: not JSON ({exc.msg})") from None
+            missing = [k for k in GOLD_FIELDS if not isinstance(entry, dict) or k not in entry]
+            if missing:
+                raise KBError(
+                    f"{path.name}:{lineno}: a gold norm needs the fields {', '.join(GOLD_FIELDS)} "
+                    f"(missing: {', '.join(missing)}); see tests/gold/norms/GUIDELINES.md"
+                )
+            gold.append(entry)
+    if not gold:
+        raise KBError(f"{folder}: the gold files hold no norm; annotate some first")
     return gold
 
 

@@ -436,8 +436,18 @@ def serve(
     settings = Settings(
         Path(kb_path), timeout, max_result_bytes, workers, cache_bytes, memory_quads
     )
+    try:
+        server = _Server(
+            (host, port), BaseHTTPRequestHandler
+        )  # bound first: a taken port fails fast
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise KBError(
+            f"cannot serve on {host}:{port} ({reason}); check --host and --port "
+            "(--port 0 takes any free port)"
+        ) from None
     pool = WorkerPool(settings)
-    server = _Server((host, port), make_handler(pool, settings))
+    server.RequestHandlerClass = make_handler(pool, settings)
     server.daemon_threads = True
     actual = server.server_address[1]
     print(

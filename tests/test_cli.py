@@ -118,3 +118,56 @@ def test_cli_structureless_text_gives_a_paragraph_tree(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "  paragraph [0, 22)" in result.stdout
     assert "    sentence [0, 16) 没有任何编号的一段话，只有句子。" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (b'{"a": 1}\n', "a gold norm needs the fields doc, quote, modality"),
+        (b"[1, 2]\n", "a gold norm needs the fields"),
+        (b"\xff\xfe", "is not UTF-8 text"),
+        (b"\n", "the gold files hold no norm"),
+    ],
+)
+def test_cli_a_bad_gold_file_is_one_line(tmp_path: Path, content: bytes, says: str) -> None:
+    (tmp_path / "gold.jsonl").write_bytes(content)
+    result = run("eval", "--gold", str(tmp_path))
+    assert result.returncode == 2 and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+def test_cli_an_argument_that_is_not_utf8_is_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable.encode(), b"-m", b"kb", b"search", b"abc\xff"],
+        capture_output=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert (
+        result.stderr.decode().strip()
+        == "error: an argument is not valid UTF-8 text; give it in UTF-8"
+    )
+
+
+def test_cli_serving_on_a_taken_port_is_one_line(built_kb) -> None:  # type: ignore[no-untyped-def]
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("serve", "--kb", str(built_kb[2]), "--port", str(port))
+    assert result.returncode == 2 and "Address already in use" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_cli_output_that_cannot_be_written_is_one_line(built_kb) -> None:  # type: ignore[no-untyped-def]
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "kb", "export", "--kb", str(built_kb[2])],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=120,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: cannot write the output (No space left on device)"
