@@ -398,6 +398,12 @@ def ask_command(
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise KBError(f"--param {item!r} is not k=v; e.g. --param actor=pk:TopLeader")
+        if not value.strip():
+            raise KBError(
+                f"--param {key}= has no value; give one, or leave {key} out for its default"
+            )
+        if key in values:
+            raise KBError(f"--param {key} is given twice; give it once")
         values[key] = value
     if endpoint:
         from kb.remote import ask_endpoint

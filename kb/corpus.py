@@ -134,6 +134,13 @@ def parse_metadata(path: Path) -> DocumentMeta:
             )
     elif "source_file" not in data:
         raise _field_error(path, "source_file", "is missing; name the text file in corpus/")
+    elif Path(data["source_file"]).name != data["source_file"] or data["source_file"] in (
+        ".",
+        "..",
+    ):
+        raise _field_error(
+            path, "source_file", "must be a file name in the corpus folder, with no folder in it"
+        )
     raw_range: tuple[int, int] | None = None
     if "raw_range" in data:
         value = data["raw_range"]

@@ -47,10 +47,16 @@ def ontology_dir() -> Path:
     >>> (ontology_dir() / "policykb.ttl").is_file()
     True
     """
-    candidates = []
     if os.environ.get(_ENV_DIR):
-        candidates.append(Path(os.environ[_ENV_DIR]))
-    candidates += [REPO_DIR / "ontology", PACKAGE_DIR / "data" / "ontology"]
+        # Asked for by name: never fall back silently to another ontology.
+        chosen = Path(os.environ[_ENV_DIR])
+        if not (chosen / "policykb.ttl").is_file():
+            raise OntologyError(
+                f"{_ENV_DIR}={chosen}: no policykb.ttl there; point it at the ontology's folder "
+                "or unset it"
+            )
+        return chosen
+    candidates = [REPO_DIR / "ontology", PACKAGE_DIR / "data" / "ontology"]
     for folder in candidates:
         if (folder / "policykb.ttl").is_file():
             return folder

@@ -65,11 +65,26 @@ def substitute(sparql: str, bindings: dict[str, ox.NamedNode | ox.Literal]) -> s
     return head + pattern_part + modifiers
 
 
+def check_url(url: str, what: str = "--endpoint", example: str = "/query") -> None:
+    """An endpoint must be an http(s) URL with a host; say so in one line before any request.
+
+    :raises EndpointError: anything else (a path, a typo, another scheme).
+    """
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise EndpointError(
+            f"{url!r}: not an http(s) URL; give {what} as e.g. http://127.0.0.1:7878{example}"
+        )
+
+
 def query_endpoint(url: str, sparql: str, **bindings: Any) -> QueryResult:
     """Run a SELECT query at a SPARQL 1.1 endpoint; keyword values are bound as escaped terms.
 
     :raises EndpointError: the endpoint cannot be reached or refuses the query.
     """
+    check_url(url)
     from SPARQLWrapper import JSON, POST, SPARQLWrapper
 
     terms = {k: to_term(v) for k, v in bindings.items() if v is not None}
@@ -137,6 +152,9 @@ def push(
     :returns: triples sent per target graph.
     :raises EndpointError: the store refused the data.
     """
+    check_url(store_url, "--endpoint", "/store")
+    if update_url is not None:
+        check_url(update_url, "--update-url", "/update")
     sent: dict[str, int] = {}
     for name in GRAPHS:
         target = graph or name.value

@@ -304,7 +304,13 @@ def open_store(target: Path, memory_quads: int) -> ox.Store:
     enough that a small one is worth the half second its copy takes. A larger one is served
     from disk, as is any with `memory_quads` 0 (a one-off CLI command).
     """
-    disk = ox.Store.read_only(str(target))
+    try:
+        disk = ox.Store.read_only(str(target))
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise KBError(
+            f"the knowledge base in {target} cannot be opened ({' '.join(str(exc).split())[:200]}); "
+            "rebuild it with: policykb build"
+        ) from None
     if memory_quads <= 0:
         return disk
 

@@ -207,14 +207,19 @@ class WorkerPool:
             process.terminate()
 
 
-def _negotiate(accept: str, explicit: str | None) -> str:
+def _negotiate(accept: str, explicit: str | None) -> str | None:
+    """The format asked for by ?format= or Accept; None when nothing asked for can be made
+    (the answer is then 406), JSON when nothing in particular is asked for."""
     if explicit:
-        return explicit.lower().replace("-", "").replace("n-triples", "ntriples")
-    for part in accept.split(","):
-        media = part.split(";")[0].strip().lower()
+        name = explicit.lower().replace("-", "").replace("n-triples", "ntriples")
+        return name if name in RESULT_FORMATS or name in GRAPH_FORMATS else None
+    asked = [part.split(";")[0].strip().lower() for part in accept.split(",") if part.strip()]
+    for media in asked:
         if media in MEDIA_TYPES:
             return MEDIA_TYPES[media]
-    return "json"
+    if not asked or any(m in ("*/*", "application/*", "text/*") for m in asked):
+        return "json"
+    return None
 
 
 def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHandler]:
@@ -388,6 +393,10 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
                 return
             explicit = params.get("format")
             wanted = _negotiate(self.headers.get("Accept") or "", explicit[0] if explicit else None)
+            if wanted is None:
+                formats = ", ".join([*RESULT_FORMATS, *GRAPH_FORMATS])
+                self._error(406, f"no answer in the format asked for; ask for one of: {formats}")
+                return
             started = time.perf_counter()
             status, error, content_type, body = pool.run(sparql, wanted)
             if error is not None:

@@ -132,6 +132,14 @@ source_file = "x.txt"
         (lambda s: s + "raw_range = [5, 2]\n", "raw_range"),
         (lambda s: s.replace('source_file = "x.txt"\n', ""), "source_file"),
         (lambda s: s + 'relation = "copies"\n', "relation"),
+        (
+            lambda s: s.replace('source_file = "x.txt"', 'source_file = "../../etc/passwd"'),
+            "source_file",
+        ),
+        (
+            lambda s: s.replace('source_file = "x.txt"', 'source_file = "/etc/hostname"'),
+            "source_file",
+        ),
     ],
 )
 def test_corpus_bad_metadata_names_the_field(tmp_path: Path, edit, field: str) -> None:

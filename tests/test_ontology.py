@@ -326,6 +326,14 @@ def test_ontology_bad_turtle_raises_one_line_error(
     assert "\n" not in str(info.value)
 
 
+def test_ontology_folder_named_but_missing_is_an_error_not_a_fallback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLICYKB_ONTOLOGY_DIR", str(tmp_path / "nowhere"))
+    with pytest.raises(OntologyError, match="no policykb.ttl there"):
+        api.ontology_dir()
+
+
 # ---------------------------------------------------------------- SHACL
 
 

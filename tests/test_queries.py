@@ -269,6 +269,31 @@ def test_queries_keywords_inside_names_strings_and_iris_are_no_updates(
     kb.query(sparql)  # runs: no keyword here is an operation
 
 
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        (["--param", "actor="], "--param actor= has no value"),
+        (["--param", "actor=pk:TopLeader", "--param", "actor=pk:PartyCommittee"], "given twice"),
+    ],
+)
+def test_queries_cli_empty_or_repeated_parameters_are_refused(
+    built_kb, params: list[str], says: str
+) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, ["ask", "duties_of_actor", *params, "--kb", str(built_kb[2])])
+    assert result.exit_code == 2 and says in result.output
+
+
+def test_queries_a_damaged_store_is_one_line(built_kb, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+
+    copy = tmp_path / "kb"
+    shutil.copytree(built_kb[2], copy, symlinks=True)
+    store = (copy / "current").resolve()
+    (store / "CURRENT").write_text("junk\n")
+    result = CliRunner().invoke(main, ["ask", "documents", "--kb", str(copy)])
+    assert result.exit_code == 2 and "rebuild it with: policykb build" in result.output
+
+
 RUNAWAY = "SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 

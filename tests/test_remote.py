@@ -165,6 +165,18 @@ def test_remote_unreachable_endpoint_is_one_line(built_kb) -> None:  # type: ign
     assert result.exit_code == 2 and "the query failed" in result.output
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["push", "--endpoint", "not a url"],
+        ["query", "--endpoint", "ftp://127.0.0.1/query", "-e", "SELECT * WHERE { ?s ?p ?o }"],
+    ],
+)
+def test_remote_an_endpoint_that_is_no_http_url_is_one_line(built_kb, args: list[str]) -> None:  # type: ignore[no-untyped-def]
+    result = CliRunner().invoke(main, [*args, "--kb", str(built_kb[2])])
+    assert result.exit_code == 2 and "not an http(s) URL" in result.output
+
+
 def test_remote_substitution_in_group_by_keeps_the_query_valid() -> None:
     import pyoxigraph as ox
 

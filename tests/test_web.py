@@ -106,6 +106,18 @@ def test_web_service_calls_are_refused_and_the_workers_stay(endpoint: str) -> No
     assert answer["boolean"] is True  # type: ignore[index]
 
 
+@pytest.mark.parametrize(
+    ("suffix", "headers"), [("&format=pdf", {}), ("", {"Accept": "image/png"})]
+)
+def test_web_a_format_it_cannot_make_is_406(
+    endpoint: str, suffix: str, headers: dict[str, str]
+) -> None:
+    url = endpoint + "?" + urllib.parse.urlencode({"query": "ASK {}"}) + suffix
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30)
+    assert info.value.code == 406 and "json" in json.loads(info.value.read())["error"]
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_web_other_methods_get_a_json_405(endpoint: str, method: str) -> None:
     request = urllib.request.Request(endpoint, data=b"x", method=method)
