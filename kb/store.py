@@ -11,6 +11,7 @@ each in its own named graph; queries see their union by default.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sys
@@ -166,6 +167,34 @@ def build(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    with _build_lock(out):
+        return _build(out, corpus_root, jobs, progress, fail_after)
+
+
+@contextlib.contextmanager
+def _build_lock(out: Path) -> Iterator[None]:
+    """One build at a time per folder: a second would find its new store removed by the first
+    one's clean-up. The lock goes with the process, however it ends."""
+    import fcntl
+
+    with open(out / ".build.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(
+                f"another build is running into {out}; wait for it to finish, or build elsewhere "
+                "with --kb"
+            ) from None
+        yield
+
+
+def _build(
+    out: Path,
+    corpus_root: Path | str | None,
+    jobs: int,
+    progress: bool | None,
+    fail_after: str | None,
+) -> BuildReport:
     show = _progress(sys.stderr.isatty() if progress is None else progress)
     corpus = load_corpus(corpus_root)
     root = str(corpus.root)

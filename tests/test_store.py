@@ -173,3 +173,16 @@ def test_the_readme_python_example_runs_as_written(built_kb, capsys) -> None:  #
     exec(compile(code.replace('"kb-data"', repr(str(path))), "README.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
     assert any(line.startswith("八 ") and "直接向上级党组" in line for line in printed)
+
+
+def test_store_a_second_build_into_the_same_folder_is_refused_while_one_runs(
+    tmp_path: Path,
+) -> None:
+    """Two builds into one folder would remove each other's new store: the second is told."""
+    import fcntl
+
+    with open(tmp_path / ".build.lock", "w") as held:  # as a running build holds it
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BuildError, match="another build is running into"):
+            build(tmp_path)
+    assert not list(tmp_path.glob("store-*")) and not (tmp_path / CURRENT).exists()
