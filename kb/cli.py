@@ -44,11 +44,19 @@ class _Group(click.Group):
             sys.exit(2)
 
 
-def _check_output(output: str) -> None:
-    """Refuse, before any work, an output file whose folder is missing or is not a folder."""
+def _check_output(output: str, keep: tuple[Path, ...] = ()) -> None:
+    """Refuse, before any work, an output file whose folder is missing, or that is (or lies in)
+    something the command reads and must not overwrite: its input, the knowledge base."""
     folder = Path(output).parent
     if not folder.is_dir():
         raise KBError(f"{output}: there is no folder {folder}; create it or write elsewhere")
+    target = Path(output).resolve()
+    for path in keep:
+        kept = path.resolve()
+        if target == kept or kept in target.parents:
+            raise KBError(
+                f"{output}: would overwrite {path}, which this command reads; write elsewhere"
+            )
 
 
 def _write_output(output: str, data: bytes) -> None:
@@ -101,7 +109,7 @@ def _tree_lines(segment: Segment, depth: int, level: int = 0) -> list[str]:
 )
 @click.option(
     "--depth",
-    type=int,
+    type=click.IntRange(min=-1),
     default=-1,
     help="Levels below the document to show in text format (-1: all).",
 )
@@ -419,7 +427,11 @@ def ask_command(
 @click.argument("iri")
 @KB_OPTION
 @click.option(
-    "--context", type=int, default=40, show_default=True, help="Characters shown around the span."
+    "--context",
+    type=click.IntRange(min=0),
+    default=40,
+    show_default=True,
+    help="Characters shown around the span.",
 )
 def show_command(iri: str, kb_path: str, context: int) -> None:
     """Show a resource's properties and its source text with the cited span marked ⟦…⟧."""
@@ -471,7 +483,7 @@ def export_command(kb_path: str, fmt: str, output: str) -> None:
     from kb.core import export
 
     if output != "-":
-        _check_output(output)
+        _check_output(output, keep=(Path(kb_path),))
     data = export(KnowledgeBase.open(kb_path), fmt)
     if output == "-":
         click.echo(data.decode("utf-8"), nl=False)
@@ -612,7 +624,7 @@ def crosscheck_command(
     from kb.crosscheck import crosscheck, render
 
     if output is not None:
-        _check_output(output)
+        _check_output(output, keep=(Path(local),) if Path(local).exists() else ())
     if add_id is None and any(v is not None for v in (title, issuer, date, level)):
         raise KBError("--title, --issuer, --date and --level describe a file being added: "
                       "give --add-to-corpus ID too")  # fmt: skip

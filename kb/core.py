@@ -29,6 +29,7 @@ from kb.query import (
 from kb.store import BuildReport, build, current_store_path, open_store
 
 DEFAULT_PATH = Path("kb-data")
+MODALITIES = ("obligation", "prohibition", "permission", "encouragement")
 # Every query may use the project's prefixes without declaring them (line numbers stay the user's).
 PREFIX_MAP = {prefix: str(ns) for prefix, ns in PREFIXES.items()}
 
@@ -192,9 +193,11 @@ class KnowledgeBase:
         text the condition contains. All filters are bound values."""
         bindings: dict[str, Any] = {}
         if modality:
-            bindings["modalityClass"] = ox.NamedNode(
-                f"{PK}{modality[:1].upper()}{modality[1:].lower()}"
-            )
+            if modality.lower() not in MODALITIES:
+                raise KBError(
+                    f"norms(): no modality {modality!r}; use one of {', '.join(MODALITIES)}"
+                )
+            bindings["modalityClass"] = ox.NamedNode(f"{PK}{modality.capitalize()}")
         if bearer:
             bindings["bearerFilter"] = to_term(bearer, "iri")
         if action:

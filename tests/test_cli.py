@@ -171,3 +171,19 @@ def test_cli_output_that_cannot_be_written_is_one_line(built_kb) -> None:  # typ
         )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == "error: cannot write the output (No space left on device)"
+
+
+def test_cli_output_never_overwrites_what_the_command_reads(tmp_path: Path, built_kb) -> None:  # type: ignore[no-untyped-def]
+    rule = tmp_path / "rule.txt"
+    rule.write_text(
+        "某县办法\n\n第一条 纪委书记应当每年向同级党委报告履职情况。\n", encoding="utf-8"
+    )
+    before = rule.read_bytes()
+    result = run("crosscheck", str(rule), "-o", str(rule))
+    assert result.returncode == 2 and "would overwrite" in result.stderr
+    assert rule.read_bytes() == before
+    store_file = Path(built_kb[2]) / "current" / "CURRENT"
+    kept = store_file.read_bytes()
+    result = run("export", "--kb", str(built_kb[2]), "-o", str(store_file))
+    assert result.returncode == 2 and "would overwrite" in result.stderr
+    assert store_file.read_bytes() == kept
