@@ -274,11 +274,25 @@ def to_json(result: QueryResult) -> str:
 
 def to_delimited(result: QueryResult, delimiter: str, labels: dict[str, str] | None = None) -> str:
     buffer = io.StringIO()
+    if delimiter == "\t":
+        # TSV has no quoting: tabs and line breaks inside a value are escaped as SPARQL TSV
+        # escapes them (\t, \n), so every row stays one line of as many fields as the header.
+        lines = ["\t".join(result.variables)]
+        for row in result.values():
+            fields = (_display(row.get(v), labels, keep_lines=True) for v in result.variables)
+            lines.append("\t".join(_tsv_escape(f) for f in fields))
+        return "\n".join(lines) + "\n"
     writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\n")
     writer.writerow(result.variables)
-    for row in result.values():
-        writer.writerow([_display(row.get(v), labels) for v in result.variables])
+    for row in result.values():  # csv quotes a value with a line break: the value stays whole
+        writer.writerow([_display(row.get(v), labels, keep_lines=True) for v in result.variables])
     return buffer.getvalue()
+
+
+def _tsv_escape(value: str) -> str:
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def to_table(result: QueryResult, labels: dict[str, str] | None = None, width: int = 60) -> str:
@@ -296,14 +310,15 @@ def to_table(result: QueryResult, labels: dict[str, str] | None = None, width: i
     return "\n".join(lines)
 
 
-def _display(value: str | None, labels: dict[str, str] | None) -> str:
+def _display(value: str | None, labels: dict[str, str] | None, keep_lines: bool = False) -> str:
+    """A value as shown: a label or a short IRI; in a table, line breaks as ⏎."""
     if value is None:
         return ""
     if labels and value in labels:
         return labels[value]
     if value.startswith("http"):
         return shorten(value)
-    return value.replace("\n", "⏎")
+    return value if keep_lines else value.replace("\n", "⏎")
 
 
 def _width(text: str) -> int:

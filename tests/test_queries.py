@@ -385,3 +385,17 @@ def test_queries_documents_problem_grades_provisions_and_local_measures(kb: Know
         "https://w3id.org/policykb/id/doc/hengyang-2020-shixiang-cuoshi",
     } <= rules
     assert all(r["level"] == PK + "Municipal" for r in local)
+
+
+def test_queries_csv_keeps_values_whole_and_tsv_escapes_them(kb: KnowledgeBase) -> None:
+    import csv
+    import io
+
+    from kb.query import to_delimited
+
+    result = kb.query('SELECT ?x ?y WHERE { BIND("a\\nb,\\tc" AS ?x) BIND("z" AS ?y) }')
+    assert list(csv.reader(io.StringIO(to_delimited(result, ",")))) == [
+        ["x", "y"],
+        ["a\nb,\tc", "z"],
+    ]
+    assert to_delimited(result, "\t").splitlines() == ["x\ty", "a\\nb,\\tc\tz"]
