@@ -35,13 +35,19 @@ class _Group(click.Group):
                 raise KBError("an argument is not valid UTF-8 text; give it in UTF-8")
             return super().invoke(ctx)
         except KBError as exc:
-            click.echo(f"error: {exc}", err=True)
+            click.echo(f"error: {_one_line(str(exc))}", err=True)
             sys.exit(2)
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EDQUOT):
                 raise
             click.echo(f"error: cannot write the output ({exc.strerror})", err=True)
             sys.exit(2)
+
+
+def _one_line(message: str, limit: int = 600) -> str:
+    """An error as one line of reasonable length, whatever a user's value put in it."""
+    flat = message.replace("\r", " ").replace("\n", " ")
+    return flat if len(flat) <= limit else f"{flat[: limit // 2]} … {flat[-limit // 3 :]}"
 
 
 def _check_output(output: str, keep: tuple[Path, ...] = ()) -> None:
@@ -115,7 +121,8 @@ def _tree_lines(segment: Segment, depth: int, level: int = 0) -> list[str]:
 )
 @CORPUS_OPTION
 def segment(document: str, fmt: str, depth: int, corpus_root: str | None) -> None:
-    """Print the structure of DOCUMENT (a corpus id or a .txt file) with raw offsets."""
+    """Print the structure of DOCUMENT (a corpus id, or a .txt, .md or .docx file) with raw
+    offsets."""
     doc = open_document(document, corpus_root=corpus_root)
     tree = segment_document(doc)
     if fmt == "json":

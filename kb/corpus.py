@@ -569,6 +569,8 @@ def add_document(
 def open_document(ref: str, *, corpus_root: Path | str | None = None) -> Document:
     """A corpus document by id, or a user's file (.txt, .md, .docx) by path."""
     candidate = Path(ref)
+    if candidate.is_dir():
+        raise CorpusError(f"{ref}: is a directory; give a .txt, .md or .docx file or a corpus id")
     if candidate.suffix and (
         candidate.exists() or "/" in ref or candidate.suffix in (".txt", ".md", ".docx")
     ):

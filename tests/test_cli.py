@@ -187,3 +187,12 @@ def test_cli_output_never_overwrites_what_the_command_reads(tmp_path: Path, buil
     result = run("export", "--kb", str(built_kb[2]), "-o", str(store_file))
     assert result.returncode == 2 and "would overwrite" in result.stderr
     assert store_file.read_bytes() == kept
+
+
+def test_cli_errors_stay_one_line_of_reasonable_length(tmp_path: Path) -> None:
+    result = run("show", "pkd:doc/x\ny")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    result = run("show", "pkd:doc/" + "x" * 5000)
+    assert result.returncode == 2 and len(result.stderr) < 700
+    result = run("segment", str(tmp_path))
+    assert result.returncode == 2 and "is a directory" in result.stderr
