@@ -611,11 +611,16 @@ def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     norms = extract_norms(doc, tree, corpus=corpus)
     scopes = [s for s in tree.walk() if s.kind in ("paragraph", "item", "provision", "part")]
     numbered = [s for s in scopes if s.number is not None]
+    sections = [s for s in tree.walk() if s.kind == "section"]
     sentences = [s for s in tree.walk() if s.kind == "sentence"]
     units = []
     for norm in norms:
         unit = Unit.from_norm(norm)
-        unit.place = _place(numbered, norm.start, norm.end, doc.normalised.text)
+        unit.place = (
+            _section_place(sections, norm.start, norm.end)
+            + (_place(numbered, norm.start, norm.end, doc.normalised.text) or "")
+            or None
+        )
         context = []
         sentence = _smallest_around(sentences, norm.start, norm.end)
         if sentence is not None:
@@ -654,6 +659,22 @@ def _place(numbered: list[Segment], start: int, end: int, text: str) -> str | No
     own = text[line_start : entry.clean_start].strip() or f"{entry.number}."
     prefix = _place(others, above.start, above.end, text) if above is not None else None
     return f"{prefix or ''}{own}"
+
+
+def _section_place(sections: list[Segment], start: int, end: int) -> str:
+    """The numbers of the headed sections around `[start, end)`, outermost first: a Markdown
+    draft numbers its parts in its headings (## 一、强化上级监督, ### （一）权力运行)."""
+    around = sorted(
+        (s for s in sections if s.start <= start and end <= s.end), key=lambda s: s.start
+    )
+    out = ""
+    for section in around:
+        heading = next((c for c in section.children if c.kind == "heading"), None)
+        text = heading.text if heading is not None else ""
+        m = PART_MARKER.match(text) or PROVISION_MARKER.match(text)
+        if m is not None:
+            out += m.group(0)
+    return out
 
 
 def _smallest_around(segments: list[Segment], start: int, end: int) -> Segment | None:

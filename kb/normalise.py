@@ -374,11 +374,26 @@ def _block_cells(raw: str, group: list[_Line]) -> _Cells:
     return cells
 
 
+# Markdown's strong emphasis: every ** goes (paired or not, so that a slice of the text, which
+# may hold one of a pair, normalises as the whole does); __ may be a blank to fill in (____年).
+_MD_EMPHASIS = re.compile(r"\*\*")
+
+
 def _strip_markdown(cells: _Cells) -> _Cells:
-    m = re.match(r"#{1,6}[" + HSPACE + r"]+", cells.text())
-    if not m:
+    """Markdown's markup, not the drafter's words: a heading's #, a quotation's >, and the
+    ** around emphasised words (**巡察报告**应当…). The words keep their raw offsets."""
+    text = cells.text()
+    mask = [True] * len(text)
+    m = re.match(r"#{1,6}[" + HSPACE + r"]+|>[" + HSPACE + r"]*", text)
+    if m:
+        for k in range(m.end()):
+            mask[k] = False
+    for e in _MD_EMPHASIS.finditer(text):
+        for k in range(e.start(), e.end()):
+            mask[k] = False
+    if all(mask):
         return cells
-    return cells.keep([i >= m.end() for i in range(len(cells.chars))])
+    return cells.keep(mask)
 
 
 def _fix_spaces(cells: _Cells) -> _Cells:

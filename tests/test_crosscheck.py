@@ -475,6 +475,20 @@ def test_a_list_entry_is_placed_under_its_provision(tmp_path: Path) -> None:
     ]
 
 
+def test_places_in_a_markdown_draft_come_from_its_numbered_headings(tmp_path: Path) -> None:
+    path = tmp_path / "draft.md"
+    path.write_text(
+        "# 某区措施\n\n## 一、上级监督\n\n- 区委应当每半年听取一次汇报。\n\n"
+        "## 二、同级监督\n\n1. “一把手”要带头开展批评和自我批评。\n",
+        encoding="utf-8",
+    )
+    places = [(a.local.place, a.local.text) for a in crosscheck(str(path)).alignments]
+    assert places == [
+        ("一、", "区委应当每半年听取一次汇报"),
+        ("二、1.", "“一把手”要带头开展批评和自我批评"),
+    ]
+
+
 def test_places_tell_apart_provisions_numbered_afresh_under_each_part(tmp_path: Path) -> None:
     """（一） restarts under each 一、, so a place names its part: 一、（一） is not 二、（一）."""
     path = rule_file(

@@ -268,6 +268,23 @@ def test_segment_markdown_headings_end_their_line(tmp_path: Path) -> None:
         assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
 
 
+def test_segment_markdown_markup_is_no_text_and_spans_stay_exact(tmp_path: Path) -> None:
+    """A quotation's > and the ** around emphasised words are markup: the text leaves them out,
+    and every span still slices the file to its words."""
+    path = tmp_path / "rule.md"
+    path.write_text(
+        "# 某县措施\n\n> 起草说明：供讨论。\n\n## 一、日常监督\n\n- **巡察报告**应当单列“一把手”情况。\n",
+        encoding="utf-8",
+    )
+    doc = load_text_document(path)
+    tree = segment_document(doc)
+    assert [i.text for i in tree.find("item")] == ["巡察报告应当单列“一把手”情况。"]
+    assert [p.text for p in tree.find("paragraph")] == ["起草说明：供讨论。"]
+    for seg in tree.walk():
+        if seg.kind != "document":  # its slice starts after the title's #, so reads differently
+            assert doc.normalise_span(seg.start, seg.end) == seg.text, seg.iri
+
+
 def test_segment_numbered_entries_under_a_provision_are_its_items(tmp_path: Path) -> None:
     path = rule_file(tmp_path, LIST_ENTRIES_RULE)
     doc = load_text_document(path)
