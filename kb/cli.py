@@ -28,6 +28,27 @@ from kb.store import SERVER_MEMORY_QUADS
 class _Group(click.Group):
     """Turns every `KBError` raised by a command into one clear line and exit status 2."""
 
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """click's usage errors too are one line (click prints usage, a hint and the error)."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        run: Any = super().main  # typed as never returning: true only in standalone mode
+        try:
+            return run(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            if exc.ctx is not None and exc.format_message().startswith("Usage:"):
+                click.echo(exc.ctx.get_help())  # no command given: the help, as click gives it
+                sys.exit(0)
+            where = f" (policykb {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent else ""
+            click.echo(f"error: {_one_line(exc.format_message())}{where}", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             if any("\udc80" <= ch <= "\udcff" for arg in sys.argv[1:] for ch in arg):

@@ -196,3 +196,23 @@ def test_cli_errors_stay_one_line_of_reasonable_length(tmp_path: Path) -> None:
     assert result.returncode == 2 and len(result.stderr) < 700
     result = run("segment", str(tmp_path))
     assert result.returncode == 2 and "is a directory" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["ask", "documents", "--format", "xml"], "Invalid value for '--format'"),
+        (["build", "--jobs", "abc"], "Invalid value for '--jobs'"),
+        (["serve", "--port", "99999"], "Invalid value for '--port'"),
+        (["nosuch"], "No such command 'nosuch'"),
+    ],
+)
+def test_cli_usage_errors_are_one_line(args: list[str], says: str) -> None:
+    result = run(*args)
+    assert result.returncode == 2 and says in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+
+
+def test_cli_without_a_command_shows_its_help() -> None:
+    result = run()
+    assert result.returncode == 0 and result.stdout.startswith("Usage: ")
