@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from kb.corpus import load_text_document
 from kb.errors import KBError
 from kb.query import ParameterError, get_named_query, named_queries, to_term
 from kb.remote import substitute
@@ -26,6 +27,9 @@ STATIC_TYPES = {
     ".css": "text/css; charset=utf-8",
 }
 UPLOAD_LIMIT_BYTES = 2_000_000
+# A page's cross-check runs while the browser waits (about 0.4 s per 10,000 characters): a rule
+# runs to a few tens of thousands; a longer text is for `policykb crosscheck`, which has no limit.
+UPLOAD_LIMIT_CHARACTERS = 100_000
 
 Run = Callable[[str], dict[str, Any]]
 
@@ -233,9 +237,19 @@ def crosscheck_json(local: str | None, upload: tuple[str, bytes] | None) -> dict
         path = Path(tmp) / ("upload" + suffix)
         path.write_bytes(data)
         try:
+            size = len(load_text_document(path).file_text)
+            if size > UPLOAD_LIMIT_CHARACTERS:
+                raise ApiError(
+                    f"{name}: {size:,} characters, over the page's limit of "
+                    f"{UPLOAD_LIMIT_CHARACTERS:,}; cross-check it with `policykb crosscheck`",
+                    413,
+                )
             result = crosscheck(str(path)).to_dict()
+        except ApiError:
+            raise
         except KBError as exc:  # name the user's file, not the server's temporary copy
             message = str(exc).replace(str(path), name).replace(path.name, name)
+            message = message.replace(path.stem, Path(name).stem)
             raise ApiError(message) from None
     result["local"] = name
     return result

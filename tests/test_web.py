@@ -311,3 +311,33 @@ def test_web_answers_from_disk_and_from_memory_alike(built_kb, endpoint: str) ->
     with serving(built_kb[2], "--memory-quads", "0") as on_disk:
         rows = _client(on_disk, query).queryAndConvert()["results"]["bindings"]  # type: ignore[index]
     assert rows and rows == _client(endpoint, query).queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+
+
+def _upload(endpoint: str, name: str, data: bytes) -> tuple[int, dict]:  # type: ignore[type-arg]
+    base = endpoint.removesuffix("/query")
+    request = urllib.request.Request(
+        base + "/api/crosscheck",
+        data=data,
+        headers={"X-Filename": urllib.parse.quote(name)},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_web_an_upload_too_long_for_the_page_is_413(endpoint: str) -> None:
+    text = ("纪委书记应当每年向同级党委报告履职情况。\n" * 6000).encode(
+        "utf-8"
+    )  # 126,000 characters
+    status, body = _upload(endpoint, "长文.txt", text)
+    assert status == 413 and "over the page's limit" in body["error"]
+
+
+def test_web_an_unreadable_upload_is_named_as_the_user_named_it(endpoint: str) -> None:
+    status, body = _upload(endpoint, "办法.txt", "纪委书记应当报告。".encode("gbk"))
+    assert status == 400 and body["error"].startswith("办法.txt: is not UTF-8")
+    assert "/tmp" not in body["error"] and "upload" not in body["error"]
+    assert "办法.utf8.txt" in body["error"]
