@@ -393,15 +393,132 @@ def read_docx(path: Path) -> str:
             f"{path}: is not a readable .docx file ({exc}); save it again from Word"
         ) from None
     lines: list[str] = []
+    numbering = _WordNumbering(document)
     for block in document.iter_inner_content():  # paragraphs and tables, in reading order
         if isinstance(block, Table):
             lines.extend(_table_lines(block))
         else:
-            lines.append(block.text)
+            label = numbering.label(block)  # Word counts an empty numbered paragraph too
+            if block.text.strip():
+                lines.append(label + block.text)
     text = "\n".join(line for line in lines if line.strip())
     if not text.strip():
         raise CorpusError(f"{path}: the document has no text; give a .docx with the rule's text")
     return text
+
+
+_CHINESE_DIGITS = "零一二三四五六七八九"
+
+
+def _chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 21 → 二十一, 105 → 一百零五: how Word's Chinese counting writes them."""
+    if n < 10:
+        return _CHINESE_DIGITS[n]
+    if n < 20:
+        return "十" + (_CHINESE_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _CHINESE_DIGITS[n // 10] + "十" + (_CHINESE_DIGITS[n % 10] if n % 10 else "")
+    rest = n % 100
+    tail = (
+        "" if not rest else ("零" + _CHINESE_DIGITS[rest] if rest < 10 else _chinese_numeral(rest))
+    )
+    return _CHINESE_DIGITS[n // 100] + "百" + tail
+
+
+def _format_number(n: int, fmt: str) -> str:
+    if fmt.startswith(("chinese", "ideograph", "taiwanese")):
+        return _chinese_numeral(n)
+    if fmt.startswith("decimalEnclosedCircle") and 1 <= n <= 20:
+        return chr(ord("①") + n - 1)
+    if fmt in ("lowerLetter", "upperLetter"):
+        letter = chr(ord("a") + (n - 1) % 26)
+        return letter.upper() if fmt == "upperLetter" else letter
+    if fmt == "decimalFullWidth":
+        return "".join(chr(ord(c) + 0xFEE0) for c in str(n))
+    return str(n)
+
+
+class _WordNumbering:
+    """The numbers Word draws before its numbered paragraphs (第一条, （一）, 1.) and keeps
+    out of their text: without them a rule numbered by Word loses its articles and items."""
+
+    def __init__(self, document: Any) -> None:
+        from docx.oxml.ns import qn
+
+        self._qn = qn
+        self.levels: dict[str, dict[int, tuple[int, str, str]]] = {}  # numId → level → format
+        self.counters: dict[str, dict[int, int]] = {}
+        try:
+            root = document.part.numbering_part.element
+        except (KeyError, NotImplementedError, AttributeError):
+            return  # no numbering part: nothing is numbered
+        abstract: dict[str, dict[int, tuple[int, str, str]]] = {}
+        for definition in root.findall(qn("w:abstractNum")):
+            levels = {}
+            for lvl in definition.findall(qn("w:lvl")):
+                start, fmt, text = (
+                    lvl.find(qn("w:start")),
+                    lvl.find(qn("w:numFmt")),
+                    lvl.find(qn("w:lvlText")),
+                )
+                levels[int(lvl.get(qn("w:ilvl"), "0"))] = (
+                    int(start.get(qn("w:val"), "1")) if start is not None else 1,
+                    fmt.get(qn("w:val"), "decimal") if fmt is not None else "decimal",
+                    text.get(qn("w:val"), "") if text is not None else "",
+                )
+            abstract[definition.get(qn("w:abstractNumId"), "")] = levels
+        for num in root.findall(qn("w:num")):
+            ref = num.find(qn("w:abstractNumId"))
+            if ref is not None:
+                self.levels[num.get(qn("w:numId"), "")] = abstract.get(ref.get(qn("w:val"), ""), {})
+
+    def _num_pr(self, paragraph: Any) -> tuple[str, int] | None:
+        """The paragraph's list and level, set on it or on its style (List Number)."""
+        qn = self._qn
+        holders = [paragraph._p.pPr]
+        style = paragraph.style
+        while style is not None:
+            holders.append(style.element.pPr)
+            style = style.base_style
+        for pPr in holders:
+            num_pr = pPr.find(qn("w:numPr")) if pPr is not None else None
+            if num_pr is None:
+                continue
+            num_id = num_pr.find(qn("w:numId"))
+            level = num_pr.find(qn("w:ilvl"))
+            if num_id is None:
+                continue
+            return num_id.get(qn("w:val"), ""), int(
+                level.get(qn("w:val"), "0")
+            ) if level is not None else 0
+        return None
+
+    def label(self, paragraph: Any) -> str:
+        found = self._num_pr(paragraph)
+        if found is None or found[0] == "0" or found[0] not in self.levels:
+            return ""
+        num_id, level = found
+        levels = self.levels[num_id]
+        if level not in levels:
+            return ""
+        counters = self.counters.setdefault(num_id, {})
+        counters[level] = counters.get(level, levels[level][0] - 1) + 1
+        for deeper in [k for k in counters if k > level]:
+            del counters[deeper]  # a new entry restarts the levels below it
+        start, fmt, text = levels[level]
+        if fmt == "bullet":
+            return "• "
+        if fmt == "none":
+            return ""
+
+        def number(m: re.Match[str]) -> str:
+            k = int(m.group(1)) - 1
+            return _format_number(
+                counters.get(k, levels.get(k, (1, "", ""))[0]), levels.get(k, (1, "decimal", ""))[1]
+            )
+
+        label = re.sub(r"%([1-9])", number, text)
+        return label + ("" if label.endswith(("、", "）", ")", "．", " ", "\u3000")) else " ")
 
 
 TABLE_CELL_SEPARATOR = "｜"

@@ -729,3 +729,79 @@ def test_adding_to_the_corpus_refuses_bad_requests_and_writes_nothing(
     assert result.exit_code == 2 and says in result.output
     assert "verdict" not in result.output  # refused before any work
     assert sorted(p.name for p in corpus_copy.iterdir()) == before
+
+
+def _numbered_docx(path: Path, fmt: str, text: str, paragraphs: list[tuple[int, str]]) -> None:
+    """A Word file whose paragraphs Word numbers itself (the numbers are not in their text)."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    numbering = document.part.numbering_part.element
+    numbering.insert(
+        0,
+        parse_xml(
+            f'<w:abstractNum {nsdecls("w")} w:abstractNumId="90">'
+            f'<w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+            f'<w:lvlText w:val="{text}"/></w:lvl>'
+            '<w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>'
+            '<w:lvlText w:val="（%2）"/></w:lvl></w:abstractNum>'
+        ),
+    )
+    numbering.append(
+        parse_xml(f'<w:num {nsdecls("w")} w:numId="90"><w:abstractNumId w:val="90"/></w:num>')
+    )
+    for level, words in paragraphs:
+        paragraph = document.add_paragraph(words)
+        paragraph._p.get_or_add_pPr().append(
+            parse_xml(
+                f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{level}"/><w:numId w:val="90"/></w:numPr>'
+            )
+        )
+    document.save(str(path))
+
+
+def test_docx_numbers_that_word_draws_are_read(tmp_path: Path) -> None:
+    """Articles numbered by Word (第%1条 in Chinese counting) keep their numbers, and so their
+    structure and places; a second level restarts under each entry."""
+    path = tmp_path / "办法.docx"
+    _numbered_docx(
+        path,
+        "chineseCounting",
+        "第%1条",
+        [
+            (0, "纪委书记应当每年向同级党委报告履职情况。"),
+            (0, "党委应当履行下列职责："),
+            (1, "听取汇报；"),
+            (1, "督促整改。"),
+            (0, "巡察组应当把“一把手”作为监督重点。"),
+        ],
+    )
+    assert read_docx(path).splitlines() == [
+        "第一条 纪委书记应当每年向同级党委报告履职情况。",
+        "第二条 党委应当履行下列职责：",
+        "（一）听取汇报；",
+        "（二）督促整改。",
+        "第三条 巡察组应当把“一把手”作为监督重点。",
+    ]
+    places = [a.local.place for a in crosscheck(str(path)).alignments]
+    assert places[0] == "第一条" and places[-1] == "第三条"
+    assert "第二条（一）" in places
+
+
+def test_docx_list_number_style_keeps_its_numbers(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("某县措施")
+    for text in ("纪委书记应当每年报告履职情况。", "", "巡察组应当把“一把手”作为监督重点。"):
+        document.add_paragraph(text, style="List Number")
+    path = tmp_path / "措施.docx"
+    document.save(str(path))
+    # Word numbers the empty entry too: the third is 3.
+    assert read_docx(path).splitlines() == [
+        "某县措施",
+        "1. 纪委书记应当每年报告履职情况。",
+        "3. 巡察组应当把“一把手”作为监督重点。",
+    ]
