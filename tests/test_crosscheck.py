@@ -489,25 +489,26 @@ def test_places_in_a_markdown_draft_come_from_its_numbered_headings(tmp_path: Pa
     ]
 
 
-def test_places_tell_apart_provisions_numbered_afresh_under_each_part(tmp_path: Path) -> None:
-    """（一） restarts under each 一、, so a place names its part: 一、（一） is not 二、（一）."""
-    path = rule_file(
-        tmp_path,
-        "某县方案\n\n一、日常监督\n\n（一）纪委书记应当每年向同级党委报告履职情况。\n"
-        "二、巡察监督\n\n（一）巡察组应当把“一把手”作为监督重点。\n1．巡察报告应当单列“一把手”情况。\n",
-    )
-    places = [a.local.place for a in crosscheck(str(path)).alignments]
-    assert places == ["一、（一）", "二、（一）", "二、（一）1．"]
-
-
-def test_an_articles_items_are_placed_under_it(tmp_path: Path) -> None:
-    path = rule_file(
-        tmp_path,
-        "某市办法\n\n第二条 党委应当履行下列职责：\n（一）每年听取纪委关于“一把手”监督情况的汇报；\n"
-        "（二）定期与下级“一把手”开展谈话。\n",
-    )
-    places = [a.local.place for a in crosscheck(str(path)).alignments]
-    assert places == ["第二条", "第二条（一）", "第二条（二）"]
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        # （一） restarts under each 一、, so a place names its part: 一、（一） is not 二、（一）.
+        (
+            "某县方案\n\n一、日常监督\n\n（一）纪委书记应当每年向同级党委报告履职情况。\n"
+            "二、巡察监督\n\n（一）巡察组应当把“一把手”作为监督重点。\n1．巡察报告应当单列“一把手”情况。\n",
+            ["一、（一）", "二、（一）", "二、（一）1．"],
+        ),
+        # An article's items are placed under it.
+        (
+            "某市办法\n\n第二条 党委应当履行下列职责：\n（一）每年听取纪委关于“一把手”监督情况的汇报；\n"
+            "（二）定期与下级“一把手”开展谈话。\n",
+            ["第二条", "第二条（一）", "第二条（二）"],
+        ),
+    ],
+)
+def test_places_follow_the_drafters_numbering(tmp_path: Path, text: str, places: list[str]) -> None:
+    path = rule_file(tmp_path, text)
+    assert [a.local.place for a in crosscheck(str(path)).alignments] == places
 
 
 def test_terminal_table_columns_line_up_in_display_columns(
