@@ -136,6 +136,9 @@ LEADING_ADVERBS = {
     "同时",
     "也",
 }
+# Prohibitions that put whom they forbid after them (严禁“一把手”直接分管人事), where 不得 follows
+# its subject (领导干部不得…).
+FORBIDDING = ("严禁", "禁止", "不准")
 REPORT_CONNECTIVES = ("提出了", "提出", "比如", "如", "要求")
 # 把 / 将 put their object before the verb: 把X作为重点, 将X纳入…
 DISPOSAL = ("把", "将")
@@ -995,7 +998,9 @@ class NormExtractor:
         modal_at = next((m[0] for m in an.modals_in(base, first_end)), first_end)
         # A marker after the clause's modal is inside what is required (应当把被巡察单位…).
         narrative = an.marks_in("NARRATIVE", base, modal_at)
-        if state.reported:  # 提出了…: a report introducing measures, not narration
+        if state.reported or an.modals_in(base, an.end):
+            # 提出了…: a report introducing measures; 被谈话人应当…, 对受到了处分的…应当…: a rule
+            # whose clause binds. Neither is narration, but 以来 (since …) still is.
             narrative = [m for m in narrative if an.text[m[0] : m[1]] == "以来"]
         opener = an.text[base:first_end].rstrip("，,：: ")
         if state.reported and NEWS_TIME.fullmatch(opener) and "提出" not in text:
@@ -1115,7 +1120,13 @@ class NormExtractor:
                     "MEANS_END", c_start, end
                 ):
                     quote_from = c_start if quote_from is None else quote_from
-                if clause.bearers and not clause.condition:
+                if (
+                    clause.bearers
+                    and not clause.condition
+                    and not an.marks_in("NARRATIVE", c_start, end)
+                ):
+                    # 为…，X…: X carries to what follows; but in “一把手”被赋予重要权力，
+                    # 担负着…，必须…, the one described is not who must act.
                     sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                 continue
             condition = condition or pending or chain_condition
@@ -1182,12 +1193,18 @@ class NormExtractor:
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
             elif (
                 clause.modal == "PROHIBITION"
-                and an.startswith("允许", clause.action[0])
+                and (
+                    an.startswith("允许", clause.action[0])
+                    or (
+                        clause.modal_start is not None
+                        and an.startswith(FORBIDDING, clause.modal_start)
+                    )
+                )
                 and not clause.bearers
                 and not (written_before or sentence_bearers or state.bearers)
                 and after_marker
             ):
-                # 决不允许X…, with no subject before it: X is forbidden.
+                # 决不允许X…, 严禁X…, 禁止X…, with no subject before it: X is forbidden.
                 clause.bearers, clause.bearer_start = after_marker, after_marker[0][0].start
             if clause.bearers:
                 bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
@@ -1336,11 +1353,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
     if cond is not None:
         zone_end = min(zone_end, cond[0])
     subject_start = start
-    for connective in REPORT_CONNECTIVES if an.startswith(REPORT_CONNECTIVES, start) else ():
-        # 提出各级纪委书记每年…: the subject follows
-        if an.startswith(connective, start):
-            subject_start = start + len(connective)
-            break
+    subject_start = start + _connective_at(an, start)  # 提出各级纪委书记每年…: the subject follows
     subject_actors = _zone_actors(an, subject_start, zone_end)
     demand = an.text.find("要求", start, zone_end)
     if demand >= 0 and not cond:
@@ -1376,11 +1389,7 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
         a_start = start
     while a_start < end and an.text[a_start] in "，, ":
         a_start += 1
-    for connective in REPORT_CONNECTIVES if an.startswith(REPORT_CONNECTIVES, a_start) else ():
-        # 提出了建立…: the measure starts after the connective
-        if an.startswith(connective, a_start):
-            a_start += len(connective)
-            break
+    a_start += _connective_at(an, a_start)  # 提出了建立…: the measure starts after the connective
     title_end = an.text.find("》", a_start, end) + 1
     for verb in INTRODUCING_VERBS if title_end else ():
         # 《十项措施》提出了建立…: the rule's measure starts after the verb that introduces it,
@@ -1518,6 +1527,17 @@ QUOTE_PAIRS = {"“": "”", "‘": "’", '"': '"'}
 INLINE_ENTRY = re.compile(r"[（(](?:[一二三四五六七八九十]{1,3}|[0-9]{1,2})[）)]\s*|[①-⑳]\s*")
 
 
+def _connective_at(an: _Sentence, pos: int) -> int:
+    """The length of a report's connective (提出了, 比如, 如) at `pos`, or 0: a whole word or
+    words, so the 如 of 如实 or 如期 is none."""
+    if not an.startswith(REPORT_CONNECTIVES, pos):
+        return 0
+    for connective in REPORT_CONNECTIVES:
+        if an.startswith(connective, pos) and an.token_at(pos + len(connective)) is not None:
+            return len(connective)
+    return 0
+
+
 def _about_the_rule_itself(an: _Sentence, start: int, end: int, modal: str | None) -> bool:
     """本办法适用于…, 本办法自印发之日起施行, 本办法所称…, 制定本办法: the rule speaks of its
     scope, force, terms or enactment; no one is bound. 抓好本意见的贯彻落实 is a duty. With a
@@ -1609,7 +1629,7 @@ def _actors_after_marker(
         start += 2 if an.startswith("允许", start) else 1
     verbs = [
         m[0]
-        for label in ("IMPERATIVE", "TARGET_PREP", "RECIPIENT_PREP")
+        for label in ("IMPERATIVE", "TARGET_PREP", "RECIPIENT_PREP", "MEETING_OPEN")
         for m in an.marks_in(label, start, end)
     ] + [an.word_start(k) for k in an.word_span(start, end) if an.words[k] in LEADING_ADVERBS]
     stop = min([v for v in verbs if v > start], default=end)

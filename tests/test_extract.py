@@ -51,6 +51,8 @@ def test_extract_fillers_of_sentences_not_in_the_corpus(tmp_path: Path, case: di
         assert norm.bearer_carried == want.get("carried", False)
         if "action" in want:
             assert _local(norm.action.concept) == want["action"]
+        if "action_text" in want:
+            assert norm.action.text == want["action_text"]
         assert sorted(_local(r.concept) or "" for r in norm.recipients) == sorted(
             want.get("recipient", [])
         )
