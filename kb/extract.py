@@ -1725,8 +1725,11 @@ def _condition_frame(
         if modal_pos and c_end == modal_pos[0]:
             # 巡察组进驻前应当…: the subject before the frame is the bearer, not part of it.
             return (head, c_end)
-        if c_end == limit:  # X听取汇报后，…: an event, its actor inside the frame
-            return (start, c_end)
+        if c_end == limit:
+            if head > start and an.startswith("在", head):
+                # X在作出重大决策前，应当…: X is who acts, 在…前 when.
+                return (head, c_end)
+            return (start, c_end)  # X听取汇报后，…: an event, its actor inside the frame
         if c_end - head <= 4:
             return (head, c_end)
     # 收到…后，V…: jieba may glue 后 to the noun before it (抄告单后), so the character decides.
