@@ -33,7 +33,7 @@ from kb.corpus import Corpus, Document
 from kb.errors import RuleLoadError
 from kb.namespaces import PK
 from kb.resources import RULES_DIR
-from kb.segment import Segment
+from kb.segment import ITEM_NUMBER, Segment
 
 SCHEME_LABELS = {
     "ActorScheme": "ACTOR",
@@ -964,6 +964,7 @@ class NormExtractor:
         if (
             len(sentences) > 1
             and ((scope.kind == "item" and not regulation) or scope.heading)
+            and scope.kind != "part"  # a part's heading is its marker line, not a sentence
             and not alone
         ):
             # The heading sentence sums up the provision, or the report's ★ item, that follows
@@ -1066,6 +1067,10 @@ class NormExtractor:
             entry = INLINE_ENTRY.match(an.text, c_start, end)
             if entry is not None and an.char(c_start - 1) in ("：", "；"):
                 c_start = entry.end()  # （一）… after 应当：: the entry's words, not its number
+            elif c_start == 0 or an.text[c_start - 1] == "\n":
+                numbered = ITEM_NUMBER.match(an.text, c_start, end)
+                if numbered is not None and numbered.end() < end:
+                    c_start = numbered.end()  # 1. … where no item was made of the line
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
             if clause.lead_in is not None:
                 # 纪检机关应当：（一）…；（二）…: the subject and modal are the entries', which
@@ -2064,9 +2069,15 @@ def _scopes(tree: Segment, *, regulation: bool) -> Iterator[Segment]:
             elif part.kind == "part":
                 provisions = [c for c in part.children if c.kind == "provision"]
                 if provisions:
+                    # Words between the part's heading and its first provision are its own.
+                    yield from (c for c in part.children if c.kind in TEXT_KINDS_NORMATIVE)
                     yield from provisions
                 else:
                     yield part
+            elif part.kind == "preamble" and any(
+                ITEM_NUMBER.match(c.text) for c in part.children if c.kind == "paragraph"
+            ):
+                yield part  # numbered entries before the first article or provision are rules
         return
     for seg in _above_sentences(tree):
         if seg.kind in TEXT_KINDS_NORMATIVE:

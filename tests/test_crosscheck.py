@@ -806,3 +806,25 @@ def test_docx_list_number_style_keeps_its_numbers(tmp_path: Path) -> None:
         "1. 纪委书记应当每年报告履职情况。",
         "3. 巡察组应当把“一把手”作为监督重点。",
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # numbered entries before the first provision
+        "1. 上级“一把手”应当每年约谈下级“一把手”一次。\n2. 纪委监委主要负责人可以约谈同级党委领导班子成员。\n"
+        "（一）领导干部不得插手招投标。\n",
+        # entries under a part that has no provisions, then a part that has
+        "一、总体要求\n1. 上级“一把手”应当每年约谈下级“一把手”一次。\n"
+        "2. 纪委监委主要负责人可以约谈同级党委领导班子成员。\n二、其他\n（一）领导干部不得插手招投标。\n",
+    ],
+)
+def test_no_measure_is_lost_to_mixed_numbering(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "rule.txt"
+    path.write_text(text, encoding="utf-8")
+    quotes = [a.local.text for a in crosscheck(str(path)).alignments if a.local]
+    assert quotes == [
+        "上级“一把手”应当每年约谈下级“一把手”一次",
+        "纪委监委主要负责人可以约谈同级党委领导班子成员",
+        "领导干部不得插手招投标",
+    ]
