@@ -299,6 +299,8 @@ def make_handler(pool: WorkerPool, settings: Settings) -> type[BaseHTTPRequestHa
                 elif path == "/api/ask":
                     values = {k[2:]: v[0] for k, v in params.items() if k.startswith("p.")}
                     data = webapp.ask(self._run_json, one("name"), values)
+                elif path == "/api/actors":
+                    data = webapp.actors(self._run_json)
                 elif path == "/api/labels":
                     data = webapp.labels(self._run_json, (params.get("lang") or ["zh"])[0])
                 elif path == "/api/resource":

@@ -100,6 +100,13 @@ def labels(run: Run, lang: str) -> dict[str, str]:
     return out
 
 
+def actors(run: Run) -> list[str]:
+    """The actor classes (pk:Actor and its subclasses): links to them open the actor view,
+    links to any other concept (pk:Permission, pk:Reporting) the resource view."""
+    rows = _rows(run("SELECT DISTINCT ?c WHERE { ?c rdfs:subClassOf* pk:Actor } ORDER BY ?c"))
+    return [row["c"] for row in rows if row.get("c")]
+
+
 def resource(run: Run, iri: str) -> dict[str, Any]:
     """A resource's properties (stated / inferred / ontology graph marked), its span, the chain of
     segments holding it (document › part › provision …) and its related norms."""

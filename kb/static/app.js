@@ -11,8 +11,15 @@ const TEXT = {
     "resource.properties": "属性", "resource.source": "原文", "resource.related": "相关规范",
     "resource.incoming": "被引用", "actor.norms": "职责、权限与禁止", "actor.graph": "报告与监督关系",
     "inherited": "继承", "stated": "明示", "inferred": "推理",
-    "cc.pick": "选择地方文件", "cc.upload": "或上传 .txt / .docx", "cc.run": "对照",
+    "cc.pick": "选择地方文件", "cc.upload": "或上传 .txt / .md / .docx", "cc.run": "对照",
     "cc.matrix": "覆盖矩阵", "cc.provision": "中央条款", "cc.status": "覆盖情况", "cc.local": "地方措施",
+    "cc.extends": "拓展：中央意见没有对应条款的地方措施", "cc.localQuote": "地方", "cc.centralQuote": "中央",
+    "implements": "落实", "refines": "细化", "extends": "拓展", "departs": "偏离",
+    "covered": "已覆盖", "partly covered": "部分覆盖", "not covered": "未覆盖",
+    "reports to": "向其报告", "supervises": "监督",
+    "err.network": "无法连接服务器：请确认 policykb serve 正在运行，然后重试。",
+    "err.notJson": "服务器返回了非 policykb 的应答（HTTP {status}），请稍后重试。",
+    "ask.true": "是", "ask.false": "否",
     "loading": "加载中…", "lang": "English",
   },
   en: {
@@ -22,8 +29,12 @@ const TEXT = {
     "resource.properties": "Properties", "resource.source": "Source text", "resource.related": "Related norms",
     "resource.incoming": "Referred to by", "actor.norms": "Duties, permissions and prohibitions",
     "actor.graph": "Reporting and supervision", "inherited": "inherited", "stated": "stated", "inferred": "inferred",
-    "cc.pick": "Pick a local document", "cc.upload": "or upload .txt / .docx", "cc.run": "Cross-check",
+    "cc.pick": "Pick a local document", "cc.upload": "or upload .txt / .md / .docx", "cc.run": "Cross-check",
     "cc.matrix": "Coverage matrix", "cc.provision": "Central provision", "cc.status": "Status", "cc.local": "Local measures",
+    "cc.extends": "Extends: local measures with no central counterpart", "cc.localQuote": "local", "cc.centralQuote": "central",
+    "err.network": "The server cannot be reached: check that policykb serve is running, then try again.",
+    "err.notJson": "The server sent an answer that is not policykb's (HTTP {status}); try again later.",
+    "ask.true": "yes", "ask.false": "no",
     "loading": "Loading…", "lang": "中文",
   },
 };
@@ -34,17 +45,52 @@ const t = (key) => TEXT[lang][key] || key;
 const $ = (sel, root = document) => root.querySelector(sel);
 const esc = (s) => String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 
+let pending = 0;  // requests under way: the loading line shows until the last one ends
+let actorSet = new Set();
+let viewGeneration = 0;  // bumped by each route(): an answer for a view left behind is dropped
+
+/* A request to the server: its JSON answer, or an Error whose message a reader can act on
+   (the server's own one-line message, or what to do when it cannot be reached). */
 async function api(path, options) {
+  pending += 1;
   $("#status").textContent = t("loading");
   try {
-    const response = await fetch(path, options);
+    let response;
+    try { response = await fetch(path, options); }
+    catch (e) { throw new Error(t("err.network")); }
+    const type = response.headers.get("Content-Type") || "";
+    if (!type.includes("json")) {
+      if (response.ok) return { text: await response.text(), contentType: type };
+      throw new Error(t("err.notJson").replace("{status}", response.status));
+    }
     const data = await response.json();
     if (!response.ok) throw new Error(data.error || response.statusText);
     return data;
   } finally {
-    $("#status").textContent = "";
+    pending -= 1;
+    if (pending === 0) $("#status").textContent = "";
   }
 }
+
+/* Runs `load` for the current view; its result reaches `apply` only if the reader is still on
+   that view and has made no newer request of the same kind (`slot`). */
+const latest = {};
+async function current(slot, load, apply, fail) {
+  const generation = viewGeneration;
+  const mine = (latest[slot] = (latest[slot] || 0) + 1);
+  const stillWanted = () => generation === viewGeneration && mine === latest[slot];
+  try {
+    const value = await load();
+    if (stillWanted()) apply(value);
+  } catch (e) {
+    if (stillWanted()) fail(e);
+  }
+}
+
+/* The first `n` characters of a text, cut between characters, not inside one. */
+const clip = (text, n) => { const chars = Array.from(String(text)); return chars.length > n ? chars.slice(0, n).join("") + "…" : chars.join(""); };
+/* A quote as read: the source's line breaks (a wrapped column) are not spaces in the text. */
+const unwrap = (text) => String(text).replace(/[ \t\u3000]*[\r\n]+[ \t\u3000]*/g, "");
 
 const DATA_BASE = "https://w3id.org/policykb/id/";
 
@@ -56,8 +102,7 @@ function short(iri) {
 }
 
 function iriLink(iri) {
-  const isActor = iri.startsWith("https://w3id.org/policykb/ontology#") && /^[A-Z]/.test(iri.split("#")[1]);
-  const view = isActor ? "actor" : "resource";
+  const view = actorSet.has(iri) ? "actor" : "resource";
   return `<a class="iri" href="#/${view}?iri=${encodeURIComponent(iri)}" title="${esc(iri)}">${esc(short(iri))}</a>`;
 }
 
@@ -78,26 +123,32 @@ function resultTable(result) {
       if (v === "quote" && row.document && row.start && row.end) {
         const target = row.norm ? row.norm.value : "";
         const href = `#/resource?iri=${encodeURIComponent(target)}&doc=${encodeURIComponent(row.document.value)}&start=${row.start.value}&end=${row.end.value}`;
-        return `<td><a class="quote" href="${href}">${esc(row.quote.value)}</a></td>`;
+        return `<td><a class="quote" href="${href}">${esc(unwrap(row.quote.value))}</a></td>`;
       }
       return `<td>${cell(row[v])}</td>`;
     }).join("");
     return `<tr>${tds}</tr>`;
   }).join("");
-  return `<p>${rows.length} ${t("rows")}</p><table class="results"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return `<p>${rows.length} ${t("rows")}</p><div class="wide"><table class="results"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table></div>`;
 }
 
 function downloads(result, name) {
   const vars = result.head.vars;
   const quoteCsv = (s) => `"${String(s).replace(/"/g, '""')}"`;
   const csv = [vars.join(",")].concat(result.results.bindings.map((row) => vars.map((v) => quoteCsv(row[v] ? row[v].value : "")).join(","))).join("\r\n");
-  const csvUrl = URL.createObjectURL(new Blob([csv], { type: "text/csv" }));
+  // A byte-order mark, so that Excel reads the Chinese as UTF-8.
+  const csvUrl = URL.createObjectURL(new Blob(["\ufeff" + csv], { type: "text/csv" }));
   const jsonUrl = URL.createObjectURL(new Blob([JSON.stringify(result, null, 1)], { type: "application/sparql-results+json" }));
   return `${t("download")}: <a id="dl-csv" href="${csvUrl}" download="${name}.csv">CSV</a> · <a id="dl-json" href="${jsonUrl}" download="${name}.json">JSON</a>`;
 }
 
+/* Whether the view that started loading is still the one shown (no newer route since). */
+const stale = (generation) => generation !== viewGeneration;
+
 async function viewQuery() {
+  const generation = viewGeneration;
   if (!queriesCache) queriesCache = await api("/api/queries");
+  if (stale(generation)) return;
   const options = queriesCache.map((q) => `<option value="${esc(q.name)}">${esc(lang === "zh" ? q.title_zh : q.title)}</option>`).join("");
   $("#view").innerHTML = `
     <h2>${t("query.named")}</h2>
@@ -108,28 +159,47 @@ async function viewQuery() {
     <textarea id="sparql"></textarea>
     <button id="runFree" type="button">${t("query.runFree")}</button>
     <div id="downloads"></div><div id="results"></div>`;
-  const editor = CodeMirror.fromTextArea($("#sparql"), { mode: "application/sparql-query", lineNumbers: true });
+  const editor = CodeMirror.fromTextArea($("#sparql"), {
+    mode: "application/sparql-query", lineNumbers: true,
+    extraKeys: { "Ctrl-Enter": () => $("#runFree").click(), "Cmd-Enter": () => $("#runFree").click() },
+  });
+  let edited = false;  // a question fills the editor only while the reader has not typed in it
+  editor.on("change", (_cm, change) => { if (change.origin !== "setValue") edited = true; });
   const show = () => {
     const q = queriesCache.find((x) => x.name === $("#named").value);
-    $("#params").innerHTML = q.parameters.map((p) => `<label>${esc(p.name)} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(p.description)}"></label>`).join("");
-    editor.setValue(q.sparql);
+    $("#params").innerHTML = q.parameters.map((p) => `<label>${esc(p.name)} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(p.description)}"> <small>${esc(p.description)}</small></label>`).join("");
+    $("#params").querySelectorAll("input").forEach((input) => input.addEventListener("keydown", (e) => { if (e.key === "Enter") $("#ask").click(); }));
+    if (!edited) editor.setValue(q.sparql);
   };
   $("#named").addEventListener("change", show);
   show();
+  const clear = () => { $("#results").innerHTML = `<p>${t("loading")}</p>`; $("#downloads").innerHTML = ""; };
   const render = (result, name) => {
-    $("#results").innerHTML = resultTable(result);
-    $("#downloads").innerHTML = downloads(result, name);
+    if (result.boolean !== undefined) {  // ASK
+      $("#results").innerHTML = `<p class="boolean">ASK: <b>${t(result.boolean ? "ask.true" : "ask.false")}</b></p>`;
+    } else if (result.text !== undefined) {  // CONSTRUCT or DESCRIBE: the triples as the server wrote them
+      $("#results").innerHTML = `<pre class="graph">${esc(result.text)}</pre>`;
+    } else {
+      $("#results").innerHTML = resultTable(result);
+      $("#downloads").innerHTML = downloads(result, name);
+    }
   };
-  $("#ask").addEventListener("click", async () => {
+  const failed = (e) => { $("#results").innerHTML = `<p class="error">${esc(e.message)}</p>`; $("#downloads").innerHTML = ""; };
+  $("#ask").addEventListener("click", () => {
     const params = new URLSearchParams({ name: $("#named").value });
     document.querySelectorAll("[data-param]").forEach((input) => params.set("p." + input.dataset.param, input.value));
-    try { render(await api("/api/ask?" + params), $("#named").value); }
-    catch (e) { $("#results").innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+    const name = $("#named").value;
+    clear();
+    current("results", () => api("/api/ask?" + params), (r) => render(r, name), failed);
   });
-  $("#runFree").addEventListener("click", async () => {
-    try {
-      render(await api("/query", { method: "POST", headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json" }, body: editor.getValue() }), "query");
-    } catch (e) { $("#results").innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+  $("#runFree").addEventListener("click", () => {
+    const body = editor.getValue();
+    clear();
+    current("results", () => api("/query", {
+      method: "POST",
+      headers: { "Content-Type": "application/sparql-query", Accept: "application/sparql-results+json, text/turtle;q=0.9" },
+      body,
+    }), (r) => render(r, "query"), failed);
   });
 }
 
@@ -146,6 +216,7 @@ function graphTag(g) {
 }
 
 async function viewResource(params) {
+  const generation = viewGeneration;
   const iri = params.get("iri");
   const r = iri ? await api("/api/resource?iri=" + encodeURIComponent(iri)) : null;
   let doc = params.get("doc"), start = params.get("start"), end = params.get("end");
@@ -153,11 +224,13 @@ async function viewResource(params) {
   const crumbs = r ? r.chain.map(iriLink).join(" › ") : "";
   const props = r ? r.properties.map((p) => `<tr><td>${iriLink(p.p)}</td><td>${/^https?:/.test(p.o) ? iriLink(p.o) : esc(p.o)}</td><td>${graphTag(p.g)}</td></tr>`).join("") : "";
   const related = r ? r.related.map((x) => `<li>${iriLink(x.norm)} <small>(${esc(x.how)})</small></li>`).join("") : "";
+  const source = doc && start !== null ? await sourceBlock(doc, Number(start), Number(end)) : "";
+  if (stale(generation)) return;
   $("#view").innerHTML = `
     <h2>${r ? iriLink(r.iri) : ""}</h2>
     <div class="crumbs">${doc ? iriLink(doc) : ""}${crumbs ? " › " + crumbs : ""}</div>
-    ${doc && start !== null ? await sourceBlock(doc, Number(start), Number(end)) : ""}
-    <h3>${t("resource.properties")}</h3><table id="properties">${props}</table>
+    ${source}
+    <h3>${t("resource.properties")}</h3><div class="wide"><table id="properties">${props}</table></div>
     ${related ? `<h3>${t("resource.related")}</h3><ul>${related}</ul>` : ""}`;
   const mark = $("#highlight");
   if (mark) mark.scrollIntoView({ block: "center" });
@@ -171,20 +244,22 @@ function actorGraph(center, edges) {
   const lines = edges.map((e) => {
     const [x1, y1] = pos[e.from], [x2, y2] = pos[e.to];
     const color = e.kind === "reports to" ? "#7a1414" : "#1d4ed8";
-    return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}" marker-end="url(#arrow)"><title>${esc(short(e.from))} ${esc(e.kind)} ${esc(short(e.to))}</title></line>`;
+    return `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="${color}" marker-end="url(#arrow)"><title>${esc(short(e.from))} ${esc(t(e.kind))} ${esc(short(e.to))}</title></line>`;
   }).join("");
   const labelsSvg = Object.entries(pos).map(([n, [x, y]]) => `<g><circle cx="${x}" cy="${y}" r="5" fill="${n === center ? "#7a1414" : "#555"}"></circle><text x="${x + 7}" y="${y - 6}">${esc(short(n))}</text></g>`).join("");
-  return `<svg id="actor-graph" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}"><defs><marker id="arrow" viewBox="0 0 10 10" refX="14" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>${lines}${labelsSvg}</svg>
-    <p><span style="color:#7a1414">→</span> reports to · <span style="color:#1d4ed8">→</span> supervises</p>`;
+  return `<svg id="actor-graph" viewBox="0 0 ${w} ${h}" style="max-width:${w}px;width:100%"><defs><marker id="arrow" viewBox="0 0 10 10" refX="14" refY="5" markerWidth="6" markerHeight="6" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#555"/></marker></defs>${lines}${labelsSvg}</svg>
+    <p><span style="color:#7a1414">→</span> ${t("reports to")} · <span style="color:#1d4ed8">→</span> ${t("supervises")}</p>`;
 }
 
 async function viewActor(params) {
+  const generation = viewGeneration;
   const iri = params.get("iri");
   const a = await api("/api/actor?iri=" + encodeURIComponent(iri));
-  const rows = a.norms.map((n) => `<tr><td>${esc(short(n.modality))}</td><td>${iriLink(n.norm)}${n.inherited === "true" ? `<span class="tag">${t("inherited")}</span>` : ""}</td><td>${esc(n.actionText)}</td><td>${esc(n.quote)}</td></tr>`).join("");
+  if (stale(generation)) return;
+  const rows = a.norms.map((n) => `<tr><td>${esc(short(n.modality))}</td><td>${iriLink(n.norm)}${n.inherited === "true" ? `<span class="tag">${t("inherited")}</span>` : ""}</td><td>${esc(n.actionText)}</td><td>${esc(unwrap(n.quote))}</td></tr>`).join("");
   $("#view").innerHTML = `<h2>${iriLink(a.iri)}</h2>
     <h3>${t("actor.graph")}</h3>${actorGraph(a.iri, a.edges)}
-    <h3>${t("actor.norms")} (${a.norms.length})</h3><table id="actor-norms">${rows}</table>`;
+    <h3>${t("actor.norms")} (${a.norms.length})</h3><div class="wide"><table id="actor-norms">${rows}</table></div>`;
 }
 
 const STATUS_CLASS = { covered: "ok", "partly covered": "part", "not covered": "none" };
@@ -193,36 +268,54 @@ function matrix(result) {
   const byProvision = {};
   result.alignments.concat(result.omissions).forEach((a) => { if (a.provision) (byProvision[a.provision] = byProvision[a.provision] || []).push(a); });
   const rows = result.coverage.map((row) => {
-    const items = (byProvision[row.provision] || []).map((a) => `<details><summary><span class="v-${esc(a.verdict)}">${esc(a.verdict)}</span> ${a.score.toFixed(2)} — ${a.local && a.local.place ? esc(a.local.place) + " " : ""}${esc((a.local || a.central || {}).quote || "").slice(0, 40)}</summary>
-      ${a.local ? `<blockquote>${esc(a.local.quote)} <small>[${a.local.start}, ${a.local.end})</small></blockquote>` : ""}
-      ${a.central ? `<blockquote>${esc(a.central.quote)} <small>[${a.central.start}, ${a.central.end})</small></blockquote>` : ""}
-      <small>${esc(a.reasons.join("; "))}</small></details>`).join("");
-    return `<tr class="${STATUS_CLASS[row.status]}" data-provision="${esc(row.provision)}"><td>${esc(row.label)} ${esc(row.heading)}</td><td class="status">${esc(row.status)} (${row.central_norms_covered}/${row.central_norms})</td><td>${items}</td></tr>`;
+    const items = (byProvision[row.provision] || []).map(verdictDetails).join("");
+    return `<tr class="${STATUS_CLASS[row.status]}" data-provision="${esc(row.provision)}"><td>${esc(row.label)} ${esc(row.heading)}</td><td class="status">${esc(t(row.status))} (${row.central_norms_covered}/${row.central_norms})</td><td>${items}</td></tr>`;
   }).join("");
-  const counts = Object.entries(result.counts).map(([k, v]) => `${esc(k)} <b>${v}</b>`).join(", ");
+  const counts = Object.entries(result.counts).map(([k, v]) => `${esc(t(k))} <b>${v}</b>`).join(", ");
+  const extending = result.alignments.filter((a) => !a.provision);
   return `<p id="cc-counts">${esc(result.local)}: ${counts}</p><h3>${t("cc.matrix")}</h3>
-    <table id="matrix"><tr><th>${t("cc.provision")}</th><th>${t("cc.status")}</th><th>${t("cc.local")}</th></tr>${rows}</table>`;
+    <div class="wide"><table id="matrix"><tr><th>${t("cc.provision")}</th><th>${t("cc.status")}</th><th>${t("cc.local")}</th></tr>${rows}</table></div>
+    ${extending.length ? `<h3>${t("cc.extends")} (${extending.length})</h3><div id="cc-extends">${extending.map(verdictDetails).join("")}</div>` : ""}`;
+}
+
+/* One verdict: its summary line (place, the local quote or the dropped central one) opening
+   onto both quotes, each labelled, with its offsets in its own file, and the reasons. */
+function verdictDetails(a) {
+  const quote = (which, q) => q ? `<blockquote><b>${t(which)}</b> ${q.place ? esc(q.place) + " " : ""}${esc(q.quote)} <small>${esc(q.source || "")} [${q.start}, ${q.end})</small></blockquote>` : "";
+  const shown = (a.local || a.central || {}).quote || "";
+  return `<details><summary><span class="v-${esc(a.verdict)}">${esc(t(a.verdict))}</span> ${a.local ? a.score.toFixed(2) + " — " : "— "}${a.local && a.local.place ? esc(a.local.place) + " " : ""}${esc(clip(shown, 40))}</summary>
+      ${quote("cc.localQuote", a.local)}${quote("cc.centralQuote", a.central)}
+      <small>${esc(a.reasons.join("; "))}</small></details>`;
 }
 
 async function viewCrosscheck() {
+  const generation = viewGeneration;
   const docs = await api("/api/local-documents");
+  if (stale(generation)) return;
   $("#view").innerHTML = `<h2>${t("nav.crosscheck")}</h2>
     <label>${t("cc.pick")} <select id="cc-doc">${docs.map((d) => `<option value="${esc(d.id)}">${esc(d.title)}</option>`).join("")}</select></label>
     <button id="cc-run" type="button">${t("cc.run")}</button>
     <label>${t("cc.upload")} <input id="cc-file" type="file" accept=".txt,.md,.docx"></label>
     <div id="cc-result"></div>`;
-  const show = async (promise) => {
-    try { $("#cc-result").innerHTML = matrix(await promise); }
-    catch (e) { $("#cc-result").innerHTML = `<p class="error">${esc(e.message)}</p>`; }
+  const show = (load) => {
+    $("#cc-result").innerHTML = `<p>${t("loading")}</p>`;
+    current("crosscheck", load, (r) => { $("#cc-result").innerHTML = matrix(r); },
+      (e) => { $("#cc-result").innerHTML = `<p class="error">${esc(e.message)}</p>`; });
   };
-  $("#cc-run").addEventListener("click", () => show(api("/api/crosscheck?local=" + encodeURIComponent($("#cc-doc").value))));
+  $("#cc-run").addEventListener("click", () => {
+    $("#cc-file").value = "";  // the result shown is the picked rule's, not a file's
+    show(() => api("/api/crosscheck?local=" + encodeURIComponent($("#cc-doc").value)));
+  });
   $("#cc-file").addEventListener("change", () => {
     const file = $("#cc-file").files[0];
-    if (file) show(api("/api/crosscheck", { method: "POST", headers: { "X-Filename": encodeURIComponent(file.name) }, body: file }));
+    if (file) show(() => api("/api/crosscheck", { method: "POST", headers: { "X-Filename": encodeURIComponent(file.name) }, body: file }));
+    $("#cc-file").value = "";  // choosing the same file again, after editing it, runs it again
   });
 }
 
 async function route() {
+  viewGeneration += 1;
+  const generation = viewGeneration;
   document.documentElement.lang = lang;
   document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
   $("#lang").textContent = t("lang");
@@ -235,18 +328,24 @@ async function route() {
     else if (path === "/crosscheck") await viewCrosscheck();
     else await viewQuery();
   } catch (e) {
-    $("#view").innerHTML = `<p class="error">${esc(e.message)}</p>`;
+    if (generation === viewGeneration) $("#view").innerHTML = `<p class="error">${esc(e.message)}</p>`;
   }
+}
+
+async function loadLabels() {
+  try { labels = await api("/api/labels?lang=" + lang); }
+  catch (e) { labels = {}; }  // IRIs then show their local names; the view says what failed
 }
 
 async function start() {
   $("#lang").addEventListener("click", async () => {
     lang = lang === "zh" ? "en" : "zh";
     localStorage.setItem("policykb.lang", lang);
-    labels = await api("/api/labels?lang=" + lang);
+    await loadLabels();
     route();
   });
-  labels = await api("/api/labels?lang=" + lang);
+  await loadLabels();
+  try { actorSet = new Set(await api("/api/actors")); } catch (e) { actorSet = new Set(); }
   window.addEventListener("hashchange", route);
   route();
 }
