@@ -496,6 +496,8 @@ def show_command(iri: str, kb_path: str, context: int) -> None:
 @FORMAT_OPTION
 def search_command(text: str, kb_path: str, fmt: str) -> None:
     """Sentences that mention TEXT or a synonym the ontology gives for it."""
+    if not text.strip():
+        raise KBError("search needs a word or phrase to look for, e.g. policykb search 一把手")
     kb = KnowledgeBase.open(kb_path)
     _print_result(kb, kb.ask("segments_mentioning", term=text), fmt, "zh")
 

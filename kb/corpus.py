@@ -204,7 +204,7 @@ def read_text_file(path: Path) -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise CorpusError(
             f"{path}: is UTF-16 (it starts with a byte-order mark); save it as UTF-8, "
-            f"e.g. iconv -f UTF-16 -t UTF-8 {path.name} > {path.stem}.utf8.txt"
+            f"e.g. iconv -f UTF-16 -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}"
         )
     if _looks_binary(data):
         raise CorpusError(f"{path}: looks like a binary file, not text; give a UTF-8 .txt file")
@@ -219,7 +219,7 @@ def read_text_file(path: Path) -> str:
             pass
         raise CorpusError(
             f"{path}: is not UTF-8{hint}: byte {exc.start} cannot be decoded; convert it, e.g. "
-            f"iconv -f GB18030 -t UTF-8 {path.name} > {path.stem}.utf8.txt"
+            f"iconv -f GB18030 -t UTF-8 {path.name} > {path.stem}.utf8{path.suffix}"
         ) from None
     if not text.lstrip("\ufeff").strip():  # a byte-order mark, full-width spaces, blank lines
         raise CorpusError(

@@ -216,3 +216,8 @@ def test_cli_usage_errors_are_one_line(args: list[str], says: str) -> None:
 def test_cli_without_a_command_shows_its_help() -> None:
     result = run()
     assert result.returncode == 0 and result.stdout.startswith("Usage: ")
+
+
+def test_cli_search_for_nothing_is_refused() -> None:
+    result = run("search", "  ")
+    assert result.returncode == 2 and "search needs a word or phrase" in result.stderr
