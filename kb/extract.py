@@ -1037,6 +1037,7 @@ class NormExtractor:
         pending: Condition | None = None
         pending_span: tuple[int, int] | None = None
         pending_bearers: tuple[Mention, ...] = ()
+        pending_frequency: _Ent | None = None  # a clause that is only a frequency (每届任期内，)
         chain_condition: Condition | None = None  # a condition opening a chain covers it up to ；
         sanction_chain: list[tuple[Norm, int]] = []  # the sanction just linked, to extend
         sentence_bearers: tuple[Mention, ...] = ()
@@ -1074,11 +1075,29 @@ class NormExtractor:
             clause = _analyse_clause(an, c_start, end, self.concept_schemes)
             if clause.lead_in is not None:
                 # 纪检机关应当：（一）…；（二）…: the subject and modal are the entries', which
-                # follow in this sentence; the lead-in states nothing of its own.
+                # follow in this sentence; the lead-in states nothing of its own. Nor does
+                # X应当会同Y，… or X应当在…时，…, which the next clause's quote keeps.
                 modal = clause.lead_in
                 if clause.bearers:
                     sentence_bearers = tuple(mention(b, lvl) for b, lvl in clause.bearers)
                     state.bearers = sentence_bearers
+                if clause.adjunct:
+                    quote_from = c_start if quote_from is None else quote_from
+                    if clause.bearers:  # written in the quote of the duty that follows
+                        pending_bearers = sentence_bearers
+                if not clause.condition_only:
+                    continue
+            elif (
+                clause.modal is None
+                and clause.frequency is not None
+                and FREQUENCY_LEAD.fullmatch(
+                    an.text[c_start:end].replace(clause.frequency.text, "", 1).strip("，, ")
+                )
+                and number < len(clauses)
+            ):
+                # 每届任期内，巡察机构应当…: how often the next clause's duty is done.
+                pending_frequency = clause.frequency
+                quote_from = c_start if quote_from is None else quote_from
                 continue
             if clause.condition is not None:
                 cs, ce = clause.condition
@@ -1246,6 +1265,7 @@ class NormExtractor:
                 q_start, quote_from = min(q_start, quote_from), None
             quote, qs, qe = cite(q_start, a_end)
             recipients, targets = _parties(an, a_start, a_end)
+            how_often = clause.frequency or pending_frequency
             norm = Norm(
                 iri=f"{c_iri.replace('/id/doc/', '/id/norm/')}/norm/{number}",
                 doc_id=doc.id,
@@ -1260,7 +1280,7 @@ class NormExtractor:
                 targets=tuple(mention(t, lvl) for t, lvl in targets)
                 or _case_targets(condition, recipients, bearers, active),
                 condition=condition,
-                frequency=mention(clause.frequency) if clause.frequency else None,
+                frequency=mention(how_often) if how_often is not None else None,
                 text=quote,
                 start=qs,
                 end=qe,
@@ -1301,6 +1321,7 @@ class _Clause:
     quote_start: int | None = None  # where the quote starts when an introduction is left out
     modal_start: int | None = None  # the deontic marker: a quote never starts after it
     lead_in: str | None = None  # 纪检机关应当：（一）…；（二）…: the modal the entries share
+    adjunct: bool = False  # the lead-in says with whom or when (会同X，/ 在…时，), not what
     ends_scope: bool = False
 
 
@@ -1459,7 +1480,27 @@ def _analyse_clause(an: _Sentence, start: int, end: int, schemes: dict[str, set[
             clause.sanction = sanctions[-1]
     freq = an.ents_in(("FREQUENCY",), start, end)
     clause.frequency = freq[0] if freq else None
+    if clause.modal is not None and an.char(end) in ("，", ","):
+        a_start, a_end = clause.action
+        if _only_partners(an, a_start, a_end):
+            clause.lead_in = clause.modal  # 纪委监委应当会同组织部门，每年…: with whom, not what
+            clause.adjunct = True
+        elif an.startswith("在", a_start) and an.marks_in("CONDITION_CLOSE", a_end - 2, a_end):
+            # 巡察组组长应当在巡察反馈时，向…指出问题: when, not what
+            clause.lead_in, clause.adjunct = clause.modal, True
+            clause.condition, clause.condition_only = (a_start, a_end), True
     return clause
+
+
+def _only_partners(an: _Sentence, start: int, end: int) -> bool:
+    """会同组织部门, 联合纪检监察机关和组织部门: whom the bearer works with, and nothing done."""
+    m = PARTNERS.match(an.text, start, end)
+    if m is None:
+        return False
+    rest = an.text[m.end() : end]
+    for actor in an.ents_in(ACTOR, m.end(), end):
+        rest = rest.replace(actor.text, "", 1)
+    return bool(an.ents_in(ACTOR, m.end(), end)) and not rest.strip("、和及与等（）()“”")
 
 
 def _parties(
@@ -1528,6 +1569,10 @@ QUOTE_LEAD = re.compile(
     r"[“\"‘]?(?:各级|各|全省|全市|全区|全县|省|市|区|县|镇|乡|上级|同级|下级|本级)*[“\"‘]?"
 )
 QUOTE_PAIRS = {"“": "”", "‘": "’", '"': '"'}
+FREQUENCY_LEAD = re.compile(
+    r"(?:每届|每一届|每个|每一个|每|本届|在)?"
+)  # 每届任期内: all of it says how often
+PARTNERS = re.compile(r"(?:会同|联合|协同|商请)")
 # A list entry's number inside a sentence (应当：（一）…；（二）…).
 INLINE_ENTRY = re.compile(r"[（(](?:[一二三四五六七八九十]{1,3}|[0-9]{1,2})[）)]\s*|[①-⑳]\s*")
 
