@@ -94,9 +94,49 @@ const unwrap = (text) => String(text).replace(/[ \t\u3000]*[\r\n]+[ \t\u3000]*/g
 
 const DATA_BASE = "https://w3id.org/policykb/id/";
 
+const DIGITS = "零一二三四五六七八九";
+const chineseNumber = (n) => n < 10 ? DIGITS[n] : n < 20 ? "十" + (n % 10 ? DIGITS[n % 10] : "")
+  : n < 100 ? DIGITS[Math.floor(n / 10)] + "十" + (n % 10 ? DIGITS[n % 10] : "") : String(n);
+
+/* A segment or norm IRI as a reader names the place: 意见 › 三、 › （八） › 第4句. */
+function segmentName(path) {
+  const parts = path.split("/");
+  const kind = parts[0];
+  const doc = parts[1];
+  const docIri = DATA_BASE + "doc/" + doc;
+  const names = [labels[docIri] ? clip(labels[docIri], 12) : doc];
+  for (let i = 2; i + 1 < parts.length; i += 2) {
+    const n = Number(parts[i + 1]);
+    const zh = lang === "zh";
+    const name = {
+      part: `${chineseNumber(n)}、`, provision: `（${chineseNumber(n)}）`, item: `${n}.`,
+      paragraph: zh ? `第${n}段` : `¶${n}`, sentence: zh ? `第${n}句` : `s${n}`,
+      clause: zh ? `第${n}分句` : `c${n}`, norm: zh ? `规范${n}` : `norm ${n}`,
+    }[parts[i]];
+    names.push(name || `${parts[i]} ${parts[i + 1]}`);
+  }
+  if (parts.length % 2 === 1 && parts.length > 2) names.push(parts[parts.length - 1]);  // preamble, title
+  return (kind === "norm" ? (lang === "zh" ? "规范 · " : "norm · ") : "") + names.join(" › ");
+}
+
+/* Standard vocabularies' properties, named in Chinese (the ontology's own carry labels). */
+const STANDARD_NAMES = {
+  "http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "类型",
+  "http://www.w3.org/ns/prov#wasDerivedFrom": "出自",
+  "http://purl.org/dc/terms/issued": "发布日期", "http://purl.org/dc/terms/title": "标题",
+  "http://purl.org/dc/terms/isPartOf": "属于", "http://purl.org/dc/terms/creator": "制定机关",
+  "http://www.w3.org/2000/01/rdf-schema#label": "名称", "http://www.w3.org/2004/02/skos/core#prefLabel": "名称",
+  "http://www.w3.org/ns/oa#hasSelector": "选择器", "http://www.w3.org/ns/oa#hasSource": "来源文件",
+};
+
 function short(iri) {
   if (labels[iri]) return labels[iri];
-  if (iri.startsWith(DATA_BASE)) return decodeURIComponent(iri.slice(DATA_BASE.length));
+  if (lang === "zh" && STANDARD_NAMES[iri]) return STANDARD_NAMES[iri];
+  if (iri.startsWith(DATA_BASE)) {
+    const path = decodeURIComponent(iri.slice(DATA_BASE.length));
+    if (/^(doc|norm)\/[^/]+\//.test(path) && !path.includes("#")) return segmentName(path);
+    return path;
+  }
   const m = iri.match(/[#/]([^#/]+)$/);
   return m ? decodeURIComponent(m[1]) : iri;
 }
@@ -221,7 +261,9 @@ async function viewResource(params) {
   const r = iri ? await api("/api/resource?iri=" + encodeURIComponent(iri)) : null;
   let doc = params.get("doc"), start = params.get("start"), end = params.get("end");
   if (r && r.span && !start) { doc = r.span.source; start = r.span.start; end = r.span.end; }
-  const crumbs = r ? r.chain.map(iriLink).join(" › ") : "";
+  // Each crumb names its own step (三、, （八）, 第1段); the document comes first.
+  const crumb = (c) => `<a class="iri" href="#/resource?iri=${encodeURIComponent(c)}" title="${esc(c)}">${esc(short(c).split(" › ").pop())}</a>`;
+  const crumbs = r ? r.chain.map(crumb).join(" › ") : "";
   const props = r ? r.properties.map((p) => `<tr><td>${iriLink(p.p)}</td><td>${/^https?:/.test(p.o) ? iriLink(p.o) : esc(p.o)}</td><td>${graphTag(p.g)}</td></tr>`).join("") : "";
   const related = r ? r.related.map((x) => `<li>${iriLink(x.norm)} <small>(${esc(x.how)})</small></li>`).join("") : "";
   const source = doc && start !== null ? await sourceBlock(doc, Number(start), Number(end)) : "";
