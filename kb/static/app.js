@@ -149,15 +149,30 @@ function iriLink(iri) {
 function cell(binding) {
   if (!binding) return "";
   if (binding.type === "uri") return iriLink(binding.value);
-  return esc(binding.value);
+  if (lang === "zh" && binding.datatype === "http://www.w3.org/2001/XMLSchema#boolean") {
+    return binding.value === "true" ? "是" : "否";
+  }
+  return esc(unwrap(binding.value));
 }
 
 /* A SPARQL JSON result as a table: labels instead of IRIs; a quote with its span opens the
    source text with that span highlighted. */
+/* The named queries' answer columns, named in Chinese; the variable shows on hover. */
+const COLUMN_NAMES = {
+  norm: "规范", bearer: "义务主体", member: "主体", actor: "主体", modality: "规范类型", action: "行为",
+  actionText: "行为原文", recipient: "接收方", recipientText: "接收方原文", target: "对象",
+  condition: "条件", sanction: "处理", sanctionConcept: "处理类型", frequency: "频次", quote: "原文",
+  document: "文件", provision: "条款", start: "起", end: "止", title: "标题", rule: "地方文件",
+  level: "层级", issuer: "制定机关", issued: "日期", grade: "问题等级", text: "原文", segment: "片段",
+  score: "得分", relation: "关系", localQuote: "地方原文", heading: "标题句", number: "编号",
+  inherited: "继承", direct: "直接", aboutTopLeader: "涉及一把手", from: "从", to: "到", kind: "类型",
+  statedFor: "明示主体", duties: "职责数", norms: "规范数", provisions: "条款数", label: "名称",
+};
+
 function resultTable(result) {
   const vars = result.head.vars;
   const rows = result.results.bindings;
-  const head = vars.map((v) => `<th>${esc(v)}</th>`).join("");
+  const head = vars.map((v) => `<th title="?${esc(v)}">${esc(lang === "zh" && COLUMN_NAMES[v] ? COLUMN_NAMES[v] : v)}</th>`).join("");
   const body = rows.map((row) => {
     const tds = vars.map((v) => {
       if (v === "quote" && row.document && row.start && row.end) {
