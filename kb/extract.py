@@ -1251,9 +1251,8 @@ class NormExtractor:
             )
             q_start = min(q_start, a_start)
             if QUOTE_LEAD.fullmatch(an.text, c_start, q_start):
-                q_start = (
-                    c_start  # 各级党委…, “一把手”要…: the subject's qualifier and opening mark
-                )
+                # 各级党委…, “一把手”要…: the subject's qualifier and opening mark are quoted.
+                q_start = c_start
                 mark = an.text[q_start]
                 if mark in QUOTE_PAIRS and QUOTE_PAIRS[mark] not in an.text[q_start + 1 : a_end]:
                     q_start += 1  # an opening mark whose quotation runs past the norm
@@ -1569,9 +1568,8 @@ QUOTE_LEAD = re.compile(
     r"[“\"‘]?(?:各级|各|全省|全市|全区|全县|省|市|区|县|镇|乡|上级|同级|下级|本级)*[“\"‘]?"
 )
 QUOTE_PAIRS = {"“": "”", "‘": "’", '"': '"'}
-FREQUENCY_LEAD = re.compile(
-    r"(?:每届|每一届|每个|每一个|每|本届|在)?"
-)  # 每届任期内: all of it says how often
+# What may stand before a frequency in a clause that is only a frequency (每届任期内，).
+FREQUENCY_LEAD = re.compile(r"(?:每届|每一届|每个|每一个|每|本届|在)?")
 PARTNERS = re.compile(r"(?:会同|联合|协同|商请)")
 # A list entry's number inside a sentence (应当：（一）…；（二）…).
 INLINE_ENTRY = re.compile(r"[（(](?:[一二三四五六七八九十]{1,3}|[0-9]{1,2})[）)]\s*|[①-⑳]\s*")
