@@ -452,6 +452,13 @@ class _WordNumbering:
             root = document.part.numbering_part.element
         except (KeyError, NotImplementedError, AttributeError):
             return  # no numbering part: nothing is numbered
+        try:
+            self._read(root)
+        except ValueError:  # a numbering part Word would not write: read the text unnumbered
+            self.levels = {}
+
+    def _read(self, root: Any) -> None:
+        qn = self._qn
         abstract: dict[str, dict[int, tuple[int, str, str]]] = {}
         for definition in root.findall(qn("w:abstractNum")):
             levels = {}
