@@ -601,6 +601,39 @@ class CrossCheck:
         }
 
 
+PROHIBITION_MARKERS = (
+    "不得",
+    "严禁",
+    "禁止",
+    "不准",
+    "不能",
+    "决不",
+    "绝不",
+    "防止",
+    "杜绝",
+    "避免",
+)
+
+
+def _omission_reasons(central: Unit, provision: Provision) -> tuple[str, ...]:
+    """Why a dropped central prohibition is one: its quote, or, where the quote carries its 不得
+    from the clause before (不得以权谋私，搞暗箱操作…), that clause too."""
+    reasons = ["a central prohibition (不得) the local text leaves out"]
+    if central.segment and not any(m in central.text for m in PROHIBITION_MARKERS):
+        sentence = central.segment.rsplit("/clause/", 1)[0]
+        before = [
+            n
+            for n in provision.norms
+            if n.segment
+            and n.segment.rsplit("/clause/", 1)[0] == sentence
+            and n.start < central.start
+            and any(m in n.text for m in PROHIBITION_MARKERS)
+        ]
+        if before:
+            reasons.append(f"its prohibition is written in the clause before: {before[-1].text}")
+    return tuple(reasons)
+
+
 def document_units(doc: Document, corpus: Corpus | None) -> list[Unit]:
     """The norms and measures of a document, each attributed to the rule it belongs to (for a
     report, the rule it describes), with its context: the sentence it is a clause of (并向市委专题
@@ -724,7 +757,7 @@ def crosscheck_units(local_id: str, units: list[Unit], index: CentralIndex,
                         cn,
                         "departs",
                         0.0,
-                        reasons=("a central prohibition (不得) the local text leaves out",),
+                        reasons=_omission_reasons(cn, prov),
                     )  # fmt: skip
                 )
         if not aligned:

@@ -828,3 +828,19 @@ def test_no_measure_is_lost_to_mixed_numbering(tmp_path: Path, text: str) -> Non
         "纪委监委主要负责人可以约谈同级党委领导班子成员",
         "领导干部不得插手招投标",
     ]
+
+
+def test_a_dropped_prohibition_that_carries_its_marker_names_the_clause_it_is_in(
+    tmp_path: Path,
+) -> None:
+    """搞暗箱操作和利益输送 is forbidden by the 不得 of 不得以权谋私 before it: the omission says so,
+    or its quote would read as a duty."""
+    path = tmp_path / "rule.txt"
+    path.write_text(
+        "某县办法\n\n第一条 “一把手”要带头落实“亲”、“清”要求，管住管好自己的家属亲友。\n",
+        encoding="utf-8",
+    )
+    omissions = {o.central_norm.text: o for o in crosscheck(str(path)).omissions if o.central_norm}
+    dropped = omissions["搞暗箱操作和利益输送"]
+    assert "its prohibition is written in the clause before: 不得以权谋私" in dropped.reasons
+    assert len(omissions["不得以权谋私"].reasons) == 1
