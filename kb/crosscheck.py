@@ -601,25 +601,26 @@ class CrossCheck:
         }
 
 
-PROHIBITION_MARKERS = (
-    "不得",
-    "严禁",
-    "禁止",
-    "不准",
-    "不能",
-    "决不",
-    "绝不",
-    "防止",
-    "杜绝",
-    "避免",
-)
+@lru_cache(maxsize=1)
+def _prohibition_markers() -> tuple[str, ...]:
+    """The words that make a prohibition, from the extractor's own rules (kb/rules/norms.jsonl)."""
+    from kb.extract import load_token_rules
+
+    words: list[str] = []
+    for rule in load_token_rules("norms"):
+        if rule.label == "PROHIBITION":
+            for token in rule.pattern:
+                orth = token.get("ORTH")
+                words += orth["IN"] if isinstance(orth, dict) else [orth] if orth else []
+    return tuple(words)
 
 
 def _omission_reasons(central: Unit, provision: Provision) -> tuple[str, ...]:
     """Why a dropped central prohibition is one: its quote, or, where the quote carries its 不得
     from the clause before (不得以权谋私，搞暗箱操作…), that clause too."""
     reasons = ["a central prohibition (不得) the local text leaves out"]
-    if central.segment and not any(m in central.text for m in PROHIBITION_MARKERS):
+    markers = _prohibition_markers()
+    if central.segment and not any(m in central.text for m in markers):
         sentence = central.segment.rsplit("/clause/", 1)[0]
         before = [
             n
@@ -627,7 +628,7 @@ def _omission_reasons(central: Unit, provision: Provision) -> tuple[str, ...]:
             if n.segment
             and n.segment.rsplit("/clause/", 1)[0] == sentence
             and n.start < central.start
-            and any(m in n.text for m in PROHIBITION_MARKERS)
+            and any(m in n.text for m in markers)
         ]
         if before:
             reasons.append(f"its prohibition is written in the clause before: {before[-1].text}")
