@@ -167,6 +167,13 @@ def test_actor_view_draws_its_graph(site: str, page: Any) -> None:
     assert page.locator("#actor-graph line").count() >= 1
     assert page.locator("#actor-norms tr").count() >= 5
     _shot(page, "actor")
+    # Another actor, chosen by its label.
+    page.select_option("#actor-pick", label="纪委书记")
+    page.wait_for_function("location.hash.includes('DisciplineCommissionSecretary')")
+    page.wait_for_function(
+        "document.querySelector('h2') && document.querySelector('h2').innerText === '纪委书记'"
+    )
+    assert page.locator("#actor-norms tr").count() >= 1
 
 
 def test_english_is_a_click_away(site: str, page: Any) -> None:

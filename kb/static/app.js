@@ -20,7 +20,7 @@ const TEXT = {
     "err.network": "无法连接服务器：请确认 policykb serve 正在运行，然后重试。",
     "err.notJson": "服务器返回了非 policykb 的应答（HTTP {status}），请稍后重试。",
     "ask.true": "是", "ask.false": "否",
-    "loading": "加载中…", "lang": "English",
+    "actor.pick": "选择主体", "loading": "加载中…", "lang": "English",
   },
   en: {
     "nav.query": "Query", "nav.actor": "Actor", "nav.crosscheck": "Cross-check",
@@ -35,7 +35,7 @@ const TEXT = {
     "err.network": "The server cannot be reached: check that policykb serve is running, then try again.",
     "err.notJson": "The server sent an answer that is not policykb's (HTTP {status}); try again later.",
     "ask.true": "yes", "ask.false": "no",
-    "loading": "Loading…", "lang": "中文",
+    "actor.pick": "Choose an actor", "loading": "Loading…", "lang": "中文",
   },
 };
 let lang = localStorage.getItem("policykb.lang") || "zh";
@@ -314,9 +314,13 @@ async function viewActor(params) {
   const a = await api("/api/actor?iri=" + encodeURIComponent(iri));
   if (stale(generation)) return;
   const rows = a.norms.map((n) => `<tr><td>${esc(short(n.modality))}</td><td>${iriLink(n.norm)}${n.inherited === "true" ? `<span class="tag">${t("inherited")}</span>` : ""}</td><td>${esc(n.actionText)}</td><td>${esc(unwrap(n.quote))}</td></tr>`).join("");
-  $("#view").innerHTML = `<h2>${iriLink(a.iri)}</h2>
+  // Any actor can be chosen here, by its label; the menu link opens 一把手.
+  const choices = [...actorSet].filter((c) => labels[c]).sort((x, y) => labels[x].localeCompare(labels[y], "zh"));
+  const picker = `<label>${t("actor.pick")} <select id="actor-pick">${choices.map((c) => `<option value="${esc(c)}"${c === a.iri ? " selected" : ""}>${esc(labels[c])}</option>`).join("")}</select></label>`;
+  $("#view").innerHTML = `${picker}<h2>${iriLink(a.iri)}</h2>
     <h3>${t("actor.graph")}</h3>${actorGraph(a.iri, a.edges)}
     <h3>${t("actor.norms")} (${a.norms.length})</h3><div class="wide"><table id="actor-norms">${rows}</table></div>`;
+  $("#actor-pick").addEventListener("change", (e) => { location.hash = "#/actor?iri=" + encodeURIComponent(e.target.value); });
 }
 
 const STATUS_CLASS = { covered: "ok", "partly covered": "part", "not covered": "none" };
