@@ -169,6 +169,12 @@ const COLUMN_NAMES = {
   statedFor: "明示主体", duties: "职责数", norms: "规范数", provisions: "条款数", label: "名称",
 };
 
+/* The named queries' parameters, named in Chinese. */
+const PARAMETER_NAMES = {
+  actor: "主体", member: "班子成员类别", from: "从哪一主体", document: "文件", frequency: "频次",
+  ordinal: "条款序号", rule: "地方文件", term: "词语",
+};
+
 function resultTable(result) {
   const vars = result.head.vars;
   const rows = result.results.bindings;
@@ -222,7 +228,8 @@ async function viewQuery() {
   editor.on("change", (_cm, change) => { if (change.origin !== "setValue") edited = true; });
   const show = () => {
     const q = queriesCache.find((x) => x.name === $("#named").value);
-    $("#params").innerHTML = q.parameters.map((p) => `<label>${esc(p.name)} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(p.description)}"> <small>${esc(p.description)}</small></label>`).join("");
+    const named = (p) => (lang === "zh" && PARAMETER_NAMES[p.name]) || p.name;
+    $("#params").innerHTML = q.parameters.map((p) => `<label title="${esc(p.name)}">${esc(named(p))} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(p.description)}"> <small>${esc(p.description)}</small></label>`).join("");
     $("#params").querySelectorAll("input").forEach((input) => input.addEventListener("keydown", (e) => { if (e.key === "Enter") $("#ask").click(); }));
     if (!edited) editor.setValue(q.sparql);
   };
