@@ -427,6 +427,7 @@ def ask_command(
             for p in query.parameters:
                 click.echo(
                     f"    --param {p.name}=… ({p.kind}, default {p.default}) {p.description}"
+                    + (f" · {p.description_zh}" if p.description_zh else "")
                 )
         return
     values: dict[str, str] = {}

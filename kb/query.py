@@ -13,6 +13,7 @@ Parameters are bound with SPARQL substitutions (values, never text pasted into t
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -28,6 +29,7 @@ from kb.resources import REPO_DIR
 
 QUERIES_DIR = REPO_DIR / "queries"
 PATTERN_OPEN = re.compile(r"^WHERE\s*\{", re.MULTILINE)  # a named query's outermost pattern
+PARAM_ZH_LINE = re.compile(r"^#\s*param-zh:\s*(\w+)\s+(.+)$")
 PARAM_LINE = re.compile(r"^#\s*param:\s*(\w+)\s+(iri|string|integer)\s+(\S+)\s*(?:—|--|-)?\s*(.*)$")
 
 
@@ -84,6 +86,7 @@ class Parameter:
     kind: str  # iri | string | integer
     default: str
     description: str
+    description_zh: str = ""
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ def load_named_query(path: Path) -> NamedQuery:
     text = path.read_text(encoding="utf-8")
     header: dict[str, str] = {}
     params: list[Parameter] = []
+    described: dict[str, str] = {}  # parameter → its description in Chinese (# param-zh:)
     for line in text.splitlines():
         if not line.startswith("#"):
             if line.strip():
@@ -131,6 +135,10 @@ def load_named_query(path: Path) -> NamedQuery:
         if m:
             params.append(Parameter(m.group(1), m.group(2), m.group(3), m.group(4).strip()))
             continue
+        zh = PARAM_ZH_LINE.match(line)
+        if zh:
+            described[zh.group(1)] = zh.group(2).strip()
+            continue
         key, _, value = line.lstrip("# ").partition(":")
         if value:
             header.setdefault(key.strip(), value.strip())
@@ -139,7 +147,9 @@ def load_named_query(path: Path) -> NamedQuery:
         title=header.get("title", path.stem),
         title_zh=header.get("title-zh", ""),
         description=header.get("description", ""),
-        parameters=tuple(params),
+        parameters=tuple(
+            dataclasses.replace(p, description_zh=described.get(p.name, "")) for p in params
+        ),
         sparql=text,
         path=path,
     )

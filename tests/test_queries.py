@@ -399,3 +399,9 @@ def test_queries_csv_keeps_values_whole_and_tsv_escapes_them(kb: KnowledgeBase) 
         ["a\nb,\tc", "z"],
     ]
     assert to_delimited(result, "\t").splitlines() == ["x\ty", "a\\nb,\\tc\tz"]
+
+
+def test_queries_every_parameter_is_described_in_both_languages() -> None:
+    for query in named_queries().values():
+        for parameter in query.parameters:
+            assert parameter.description and parameter.description_zh, (query.name, parameter.name)

@@ -229,7 +229,8 @@ async function viewQuery() {
   const show = () => {
     const q = queriesCache.find((x) => x.name === $("#named").value);
     const named = (p) => (lang === "zh" && PARAMETER_NAMES[p.name]) || p.name;
-    $("#params").innerHTML = q.parameters.map((p) => `<label title="${esc(p.name)}">${esc(named(p))} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(p.description)}"> <small>${esc(p.description)}</small></label>`).join("");
+    const described = (p) => (lang === "zh" && p.description_zh) || p.description;
+    $("#params").innerHTML = q.parameters.map((p) => `<label title="${esc(p.name)}">${esc(named(p))} <input data-param="${esc(p.name)}" value="${esc(p.default)}" title="${esc(described(p))}"> <small>${esc(described(p))}</small></label>`).join("");
     $("#params").querySelectorAll("input").forEach((input) => input.addEventListener("keydown", (e) => { if (e.key === "Enter") $("#ask").click(); }));
     if (!edited) editor.setValue(q.sparql);
   };
