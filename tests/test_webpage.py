@@ -99,14 +99,16 @@ def test_headline_query_then_its_source_span(site: str, page: Any) -> None:
     _shot(page, "resource")
 
 
-def test_free_sparql_runs_from_the_editor(site: str, page: Any) -> None:
+def _run_in_editor(site: str, page: Any, query: str) -> None:
+    """Open the query view, put QUERY in the SPARQL editor and run it."""
     page.goto(site + "/")
     page.wait_for_selector("#named option", state="attached")
-    page.evaluate(
-        "document.querySelector('.CodeMirror').CodeMirror.setValue("
-        "'SELECT ?n WHERE { ?n a pk:Prohibition } LIMIT 3')"
-    )
+    page.evaluate(f"document.querySelector('.CodeMirror').CodeMirror.setValue({query!r})")
     page.click("#runFree")
+
+
+def test_free_sparql_runs_from_the_editor(site: str, page: Any) -> None:
+    _run_in_editor(site, page, "SELECT ?n WHERE { ?n a pk:Prohibition } LIMIT 3")
     page.wait_for_selector("table.results tbody tr")
     assert page.locator("table.results tbody tr").count() == 3
 
@@ -121,23 +123,14 @@ def test_free_sparql_runs_from_the_editor(site: str, page: Any) -> None:
 def test_free_sparql_shows_ask_and_construct_answers(
     site: str, page: Any, query: str, shown: str
 ) -> None:
-    page.goto(site + "/")
-    page.wait_for_selector("#named option", state="attached")
-    page.evaluate(f"document.querySelector('.CodeMirror').CodeMirror.setValue({query!r})")
-    page.click("#runFree")
+    _run_in_editor(site, page, query)
     page.wait_for_function(f"document.querySelector('#results').innerText.includes({shown!r})")
     assert page.locator("#downloads a").count() == 0  # no stale download of an earlier table
 
 
 def test_a_late_answer_does_not_replace_a_newer_view(site: str, page: Any) -> None:
     """A slow query's answer, arriving after the reader has moved on, is dropped."""
-    page.goto(site + "/")
-    page.wait_for_selector("#named option", state="attached")
-    page.evaluate(
-        "document.querySelector('.CodeMirror').CodeMirror.setValue("
-        "'SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }')"
-    )
-    page.click("#runFree")
+    _run_in_editor(site, page, "SELECT (COUNT(*) AS ?c) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }")
     page.goto(site + "/#/crosscheck")
     page.wait_for_selector("#cc-doc option", state="attached")
     page.wait_for_function("document.querySelector('#status').textContent === ''", timeout=30000)
